@@ -1,0 +1,46 @@
+# Shared by the project's scripts: one target dir outside the clone, stage timing, installers.
+# shellcheck shell=bash
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/narratix/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+mkdir -p "$CARGO_TARGET_DIR"
+
+_stage_name=""
+_stage_start=0
+_stage_report=()
+
+stage() {
+  _stage_end
+  _stage_name="$1"
+  _stage_start=$(date +%s)
+  echo "==> $1"
+}
+
+_stage_end() {
+  if [ -n "$_stage_name" ]; then
+    _stage_report+=("$(printf '%5ss  %s' "$(( $(date +%s) - _stage_start ))" "$_stage_name")")
+  fi
+  _stage_name=""
+}
+
+stage_summary() {
+  _stage_end
+  echo "==> stage times"
+  printf '%s\n' "${_stage_report[@]}"
+}
+
+# apt packages, installed only when a command is missing: ensure_apt COMMAND PACKAGE...
+ensure_apt() {
+  local cmd="$1"; shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  echo "installing $* (for $cmd)"
+  if [ -z "${_apt_updated:-}" ]; then apt-get update -qq; _apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || { echo "cargo is required (rustup)"; exit 1; }
+  cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+  cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+  echo "$(cargo --version); target dir $CARGO_TARGET_DIR"
+}
