@@ -1,0 +1,46 @@
+//! Extracts one PDF the way the `extract` function does (isolated child process) and prints
+//! the result as JSON, or `<wire error name>: <cause>` on stderr with exit code 2. Used by the
+//! crate's integration tests and by `scripts/bench-extract` before the `narratix` CLI exists.
+//!
+//! Usage: `narratix-extract-probe [--in-process] FILE.pdf`
+
+use std::process::ExitCode;
+
+use narratix_domain::WireError;
+use narratix_extract::{extract, extract_isolated, run_child_if_requested, Limits};
+
+fn main() -> ExitCode {
+    run_child_if_requested();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let in_process = args.iter().any(|a| a == "--in-process");
+    let Some(path) = args.iter().find(|a| !a.starts_with("--")) else {
+        eprintln!("usage: narratix-extract-probe [--in-process] FILE.pdf");
+        return ExitCode::from(64);
+    };
+    let result = Limits::from_env().and_then(|limits| {
+        let bytes = std::fs::read(path).map_err(|e| {
+            narratix_extract::ExtractError::NotPdf(format!("cannot read {path}: {e}"))
+        })?;
+        if in_process {
+            extract(&bytes, &limits)
+        } else {
+            extract_isolated(&bytes, &limits)
+        }
+    });
+    match result {
+        Ok(extracted) => match serde_json::to_string(&extracted) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("Internal.Panic: cannot encode the result: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Err(err) => {
+            eprintln!("{}", WireError::from(err));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! From raw page texts to clean body text: Unicode NFC, normalised whitespace, running
+//! headers/footers and page numbers removed, wrapped lines joined into paragraphs.
+
+use std::collections::HashMap;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Lines at the top and at the bottom of a page where running headers and footers live.
+const MARGIN_LINES: usize = 3;
+
+/// Cleans each page, removes page furniture that repeats across pages, and joins the result
+/// into one text with one paragraph per line.
+pub(crate) fn assemble(raw_pages: &[String]) -> String {
+    let mut pages: Vec<Vec<String>> = raw_pages.iter().map(|raw| normalise_lines(raw)).collect();
+    remove_running_furniture(&mut pages);
+    join_paragraphs(&pages)
+}
+
+/// NFC, every kind of space folded into U+0020 and collapsed, invisible characters dropped,
+/// lines trimmed, empty lines removed.
+pub(crate) fn normalise_lines(raw: &str) -> Vec<String> {
+    let nfc: String = raw.nfc().collect();
+    nfc.split(['\n', '\r', '\u{2028}', '\u{2029}', '\u{000C}'])
+        .map(normalise_spaces)
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+fn normalise_spaces(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut pending_space = false;
+    for ch in line.chars() {
+        if is_invisible(ch) {
+            continue;
+        }
+        if ch.is_whitespace() || ch.is_control() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn is_invisible(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Running headers, footers and page numbers
+
+/// Removes lines in the top or bottom margin of pages that repeat on at least two pages and
+/// on at least half of them: exact repeats (a document title, a browser date line), and
+/// lines that differ only in their digits when they carry a page number ("1/3", "- 2 -",
+/// "Page 3", "페이지 4", "https://… 2/5"). Body lines are never touched: only the first and
+/// last [`MARGIN_LINES`] lines of a page are candidates. Single-page documents are left alone.
+pub(crate) fn remove_running_furniture(pages: &mut [Vec<String>]) {
+    if pages.len() < 2 {
+        return;
+    }
+    let needed = pages.len().div_ceil(2).max(2);
+    let mut top: HashMap<String, usize> = HashMap::new();
+    let mut bottom: HashMap<String, usize> = HashMap::new();
+    for lines in pages.iter() {
+        let (head, tail) = margins(lines);
+        // A line counts once per page and margin, however often it appears there.
+        let mut seen_top: Vec<String> = head.iter().map(|l| furniture_key(l)).collect();
+        seen_top.sort();
+        seen_top.dedup();
+        for key in seen_top {
+            *top.entry(key).or_default() += 1;
+        }
+        let mut seen_bottom: Vec<String> = tail.iter().map(|l| furniture_key(l)).collect();
+        seen_bottom.sort();
+        seen_bottom.dedup();
+        for key in seen_bottom {
+            *bottom.entry(key).or_default() += 1;
+        }
+    }
+    let repeats = |counts: &HashMap<String, usize>, line: &str| -> bool {
+        let key = furniture_key(line);
+        let count = counts.get(&key).copied().unwrap_or(0);
+        let varies_in_digits_only = key.contains('#');
+        count >= needed && (!varies_in_digits_only || carries_page_number(line))
+    };
+    for lines in pages.iter_mut() {
+        let len = lines.len();
+        let top_end = MARGIN_LINES.min(len);
+        let bottom_start = len.saturating_sub(MARGIN_LINES);
+        let mut index = 0;
+        lines.retain(|line| {
+            let in_top = index < top_end;
+            let in_bottom = index >= bottom_start;
+            index += 1;
+            let furniture = (in_top && repeats(&top, line))
+                || (in_bottom && repeats(&bottom, line))
+                || ((in_top || in_bottom) && is_bare_page_number(line) && len > 1);
+            !furniture
+        });
+    }
+}
+
+fn margins(lines: &[String]) -> (&[String], &[String]) {
+    let top_end = MARGIN_LINES.min(lines.len());
+    let bottom_start = lines.len().saturating_sub(MARGIN_LINES);
+    (&lines[..top_end], &lines[bottom_start..])
+}
+
+/// The line with spaces removed and every run of digits folded into `#`.
+fn furniture_key(line: &str) -> String {
+    let mut key = String::with_capacity(line.len());
+    let mut in_digits = false;
+    for ch in line.chars().filter(|c| !c.is_whitespace()) {
+        if ch.is_ascii_digit() {
+            if !in_digits {
+                key.push('#');
+            }
+            in_digits = true;
+        } else {
+            key.push(ch);
+            in_digits = false;
+        }
+    }
+    key
+}
+
+/// Page-number forms a running header/footer may carry, anywhere in the line.
+fn carries_page_number(line: &str) -> bool {
+    let tokens: Vec<&str> = line.split(' ').collect();
+    let joined = line.replace(' ', "");
+    is_bare_page_number(line)
+        || tokens.iter().any(|t| is_counter(t))
+        || joined.contains('/')
+            && tokens
+                .windows(3)
+                .any(|w| is_number(w[0]) && w[1] == "/" && is_number(w[2]))
+        || tokens.windows(2).any(|w| {
+            let label = w[0].to_lowercase();
+            (label == "page" || label == "p." || label == "페이지" || label == "쪽")
+                && is_number(w[1])
+        })
+}
+
+/// A line that is only a page number: "3", "- 3 -", "3/7", "3 / 7", "Page 3", "페이지 3",
+/// "3 of 7", "3쪽", "p. 3".
+pub(crate) fn is_bare_page_number(line: &str) -> bool {
+    let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    let lower = compact.to_lowercase();
+    let stripped = lower
+        .trim_start_matches(['-', '–', '—', '(', '['])
+        .trim_end_matches(['-', '–', '—', ')', ']']);
+    let body = stripped
+        .strip_prefix("page")
+        .or_else(|| stripped.strip_prefix("페이지"))
+        .or_else(|| stripped.strip_prefix("p."))
+        .unwrap_or(stripped);
+    let body = body
+        .strip_suffix("페이지")
+        .or_else(|| body.strip_suffix('쪽'))
+        .unwrap_or(body);
+    if is_number(body) {
+        return true;
+    }
+    let split = body.split_once('/').or_else(|| body.split_once("of"));
+    matches!(split, Some((a, b)) if is_number(a) && is_number(b))
+}
+
+fn is_counter(token: &str) -> bool {
+    matches!(token.split_once('/'), Some((a, b)) if is_number(a) && is_number(b))
+}
+
+fn is_number(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 4 && token.chars().all(|c| c.is_ascii_digit())
+}
+
+// ---------------------------------------------------------------------------------------
+// Paragraphs
+
+/// Joins the lines of all pages into paragraphs: a line that fills the text width continues
+/// in the next line (also across a page break) unless the next line starts a new item.
+pub(crate) fn join_paragraphs(pages: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    let mut previous: Option<(&str, bool)> = None; // (line, fills the width)
+    for lines in pages {
+        let full_width = reference_width(lines);
+        for line in lines {
+            let fills = display_width(line) >= full_width * 0.8;
+            match previous {
+                None => {}
+                Some((prev, prev_fills)) => match join_with(prev, line, prev_fills) {
+                    Join::Break => out.push('\n'),
+                    Join::Space => out.push(' '),
+                    Join::Dehyphenate => {
+                        out.pop();
+                    }
+                    Join::Direct => {}
+                },
+            }
+            out.push_str(line);
+            previous = Some((line, fills));
+        }
+    }
+    out
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Join {
+    Break,
+    Space,
+    /// Drop the hyphen at the end of the previous line and continue without a space.
+    Dehyphenate,
+    Direct,
+}
+
+fn join_with(prev: &str, next: &str, prev_fills_width: bool) -> Join {
+    let Some(last) = prev.chars().last() else {
+        return Join::Break;
+    };
+    let Some(first) = next.chars().next() else {
+        return Join::Break;
+    };
+    if starts_item(next) {
+        return Join::Break;
+    }
+    if last == '-' && first.is_lowercase() {
+        let before = prev.chars().rev().nth(1);
+        if before.is_some_and(|c| c.is_alphabetic() && !is_cjk(c)) {
+            return Join::Dehyphenate;
+        }
+    }
+    if !prev_fills_width || ends_heading(prev) {
+        return Join::Break;
+    }
+    if is_cjk(last) && is_cjk(first) && !is_hangul(last) && !is_hangul(first) {
+        // Chinese and Japanese are written without spaces between words.
+        Join::Direct
+    } else {
+        // Korean separates words with spaces and most producers wrap Korean at them.
+        Join::Space
+    }
+}
+
+/// A line that opens a new item: a numbered question, a bullet, a bracketed label.
+fn starts_item(line: &str) -> bool {
+    let mut chars = line.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if matches!(
+        first,
+        '•' | '·'
+            | '○'
+            | '●'
+            | '■'
+            | '□'
+            | '▶'
+            | '▷'
+            | '◆'
+            | '◇'
+            | '※'
+            | '['
+            | '【'
+            | '<'
+            | '〈'
+            | '《'
+            | '*'
+            | '-'
+            | '–'
+    ) || ('\u{2460}'..='\u{2473}').contains(&first)
+    {
+        return true;
+    }
+    let digits: String = line.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if !digits.is_empty() && digits.len() <= 2 {
+        let after = line[digits.len()..].chars().next();
+        return matches!(after, Some('.' | ')' | '번'));
+    }
+    let lower = line.to_lowercase();
+    if let Some(rest) = lower.strip_prefix('q') {
+        return rest
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.');
+    }
+    lower.starts_with("문항")
+}
+
+/// A line that ends like a question or a heading, after which a new paragraph starts.
+fn ends_heading(line: &str) -> bool {
+    line.ends_with('?') || line.ends_with(':') || (line.ends_with(')') && line.contains('자'))
+}
+
+/// The width of the widest lines on the page, the measure of a "full" line.
+fn reference_width(lines: &[String]) -> f64 {
+    let mut widths: Vec<f64> = lines.iter().map(|l| display_width(l)).collect();
+    widths.sort_by(|a, b| b.total_cmp(a));
+    // The second widest line, so that one overlong line (a URL) does not set the measure.
+    widths.get(1).or(widths.first()).copied().unwrap_or(0.0)
+}
+
+/// Approximate rendered width: CJK glyphs are about twice as wide as Latin ones.
+fn display_width(line: &str) -> f64 {
+    line.chars()
+        .map(|c| {
+            if is_cjk(c) || is_fullwidth(c) {
+                2.0
+            } else if c == ' ' {
+                0.6
+            } else {
+                1.0
+            }
+        })
+        .sum()
+}
+
+pub(crate) fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
+}
+
+pub(crate) fn is_cjk(c: char) -> bool {
+    is_hangul(c)
+        || matches!(c,
+            '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}'
+            | '\u{3040}'..='\u{30FF}')
+}
+
+fn is_fullwidth(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF60}' | '\u{2460}'..='\u{24FF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(lines: &[&str]) -> Vec<String> {
+        lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn normalises_unicode_and_whitespace() {
+        // "한" as conjoining jamo becomes one precomposed syllable; odd spaces collapse.
+        let raw = "\u{1112}\u{1161}\u{11AB}\u{00A0}\u{00A0}글\t \u{200B}text  \r\n\n   \n끝 ";
+        assert_eq!(normalise_lines(raw), vec!["한 글 text", "끝"]);
+    }
+
+    #[test]
+    fn recognises_page_number_forms() {
+        for form in [
+            "1",
+            "- 1 -",
+            "1/3",
+            "1 / 3",
+            "Page 1",
+            "page 12",
+            "페이지 1",
+            "3 of 7",
+            "- 12 -",
+            "2쪽",
+        ] {
+            assert!(is_bare_page_number(form), "{form}");
+        }
+        for not in [
+            "1. 지원동기",
+            "2026",
+            "[문항 1]",
+            "Q1",
+            "100,000원",
+            "12345",
+        ] {
+            assert!(!is_bare_page_number(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn removes_repeated_headers_footers_and_page_numbers() {
+        let mut pages = vec![
+            page(&[
+                "2026. 11. 25. 오후 3:04 삼성전자 자기소개서",
+                "본문 첫 줄입니다.",
+                "본문 둘째 줄.",
+                "https://example.com/apply 1/3",
+            ]),
+            page(&[
+                "2026. 11. 25. 오후 3:04 삼성전자 자기소개서",
+                "다른 내용.",
+                "https://example.com/apply 2/3",
+            ]),
+            page(&[
+                "2026. 11. 25. 오후 3:04 삼성전자 자기소개서",
+                "마지막 내용.",
+                "- 3 -",
+                "https://example.com/apply 3/3",
+            ]),
+        ];
+        remove_running_furniture(&mut pages);
+        assert_eq!(
+            pages,
+            vec![
+                page(&["본문 첫 줄입니다.", "본문 둘째 줄."]),
+                page(&["다른 내용."]),
+                page(&["마지막 내용."]),
+            ]
+        );
+    }
+
+    #[test]
+    fn keeps_a_repeated_body_line_and_numbered_questions() {
+        // The same sentence in the middle of every page is body text; question labels that
+        // differ only by their number carry no page number and stay.
+        let mut pages = vec![
+            page(&["[문항 1]", "a", "b", "감사합니다.", "c", "d", "e"]),
+            page(&["[문항 2]", "f", "g", "감사합니다.", "h", "i", "j"]),
+            page(&["[문항 3]", "k", "l", "감사합니다.", "m", "n", "o"]),
+        ];
+        let before = pages.clone();
+        remove_running_furniture(&mut pages);
+        assert_eq!(pages, before);
+    }
+
+    #[test]
+    fn keeps_a_line_repeated_on_a_minority_of_pages() {
+        let mut pages = vec![
+            page(&["열정", "x1"]),
+            page(&["열정", "x2"]),
+            page(&["y3", "x3"]),
+            page(&["y4", "x4"]),
+            page(&["y5", "x5"]),
+        ];
+        let before = pages.clone();
+        remove_running_furniture(&mut pages);
+        assert_eq!(pages, before);
+    }
+
+    #[test]
+    fn single_page_documents_are_left_alone() {
+        let mut pages = vec![page(&["자기소개서", "본문", "1"])];
+        let before = pages.clone();
+        remove_running_furniture(&mut pages);
+        assert_eq!(pages, before);
+    }
+
+    #[test]
+    fn joins_hyphenated_latin_words() {
+        let pages = vec![page(&[
+            "This is a long line of English text about the develop-",
+            "ment of software systems at a large company today.",
+        ])];
+        assert_eq!(
+            join_paragraphs(&pages),
+            "This is a long line of English text about the development of software systems at a large company today."
+        );
+    }
+
+    #[test]
+    fn keeps_real_hyphens_and_dashes() {
+        let pages = vec![page(&[
+            "회사에서 - 2022년부터 - 일했습니다. 그리고 Rust와 C++ 그리고 Go를 다루는 일을 했다.",
+            "Anti-",
+            "Corruption",
+        ])];
+        let text = join_paragraphs(&pages);
+        assert!(text.contains("Anti-\nCorruption"), "{text}");
+    }
+
+    #[test]
+    fn joins_wrapped_korean_lines_and_keeps_paragraph_breaks() {
+        let pages = vec![page(&[
+            "1. 지원 동기를 작성해 주십시오. (500자)",
+            "저는 어릴 때부터 사람들의 이야기를 듣고 정리하는 일을 좋아했습니다. 대학에서는 데이터",
+            "분석 동아리를 만들어 이끌었습니다.",
+            "두 번째 문단은 새 줄에서 시작합니다.",
+        ])];
+        assert_eq!(
+            join_paragraphs(&pages),
+            "1. 지원 동기를 작성해 주십시오. (500자)\n저는 어릴 때부터 사람들의 이야기를 듣고 정리하는 일을 좋아했습니다. 대학에서는 데이터 분석 동아리를 만들어 이끌었습니다.\n두 번째 문단은 새 줄에서 시작합니다."
+        );
+    }
+
+    #[test]
+    fn joins_a_paragraph_across_a_page_break_but_not_a_new_question() {
+        let pages = vec![
+            page(&[
+                "짧은 줄",
+                "이 문단은 페이지 끝까지 이어지는 아주 긴 문장으로 채워져 있으며 다음 페이지로",
+            ]),
+            page(&["넘어갑니다.", "2. 입사 후 포부를 적어 주십시오."]),
+        ];
+        let text = join_paragraphs(&pages);
+        assert!(text.contains("다음 페이지로 넘어갑니다."), "{text}");
+        assert!(
+            text.ends_with("\n2. 입사 후 포부를 적어 주십시오."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn joins_chinese_and_japanese_without_spaces() {
+        assert_eq!(
+            join_with("日本語の文章が長く続いて", "折り返されます", true),
+            Join::Direct
+        );
+        assert_eq!(
+            join_with("한국어 문장이 길게 이어지고", "줄이 바뀝니다", true),
+            Join::Space
+        );
+    }
+}

@@ -1,0 +1,211 @@
+//! Extraction in a child process of the current executable: the parser runs under an
+//! address-space cap, a CPU-time cap and a kill timer, and whatever kills it becomes a named
+//! error instead of taking the caller down.
+
+use std::io::{Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{extract, pdf, ExtractError, Extracted, Limits};
+
+/// Set (to the child's limits as JSON) in the environment of an extraction child.
+const CHILD_MARKER: &str = "NARRATIX_EXTRACT_CHILD";
+/// Time the child gets on top of the budget to start up and report its own timeout.
+const KILL_GRACE: Duration = Duration::from_millis(1500);
+/// Bytes of reply beyond which the child is not believed (the text is capped by max_chars).
+const REPLY_SLACK: u64 = 1024 * 1024;
+
+/// The limits, as they travel to the child.
+#[derive(Serialize, Deserialize)]
+struct ChildLimits {
+    max_bytes: usize,
+    max_pages: usize,
+    max_chars: usize,
+    max_decompressed_bytes: u64,
+    time_budget_ms: u64,
+    memory_cap_bytes: u64,
+}
+
+impl From<&Limits> for ChildLimits {
+    fn from(limits: &Limits) -> Self {
+        ChildLimits {
+            max_bytes: limits.max_bytes,
+            max_pages: limits.max_pages,
+            max_chars: limits.max_chars,
+            max_decompressed_bytes: limits.max_decompressed_bytes,
+            time_budget_ms: u64::try_from(limits.time_budget.as_millis()).unwrap_or(u64::MAX),
+            memory_cap_bytes: limits.memory_cap_bytes,
+        }
+    }
+}
+
+impl From<ChildLimits> for Limits {
+    fn from(child: ChildLimits) -> Self {
+        Limits {
+            max_bytes: child.max_bytes,
+            max_pages: child.max_pages,
+            max_chars: child.max_chars,
+            max_decompressed_bytes: child.max_decompressed_bytes,
+            time_budget: Duration::from_millis(child.time_budget_ms),
+            memory_cap_bytes: child.memory_cap_bytes,
+        }
+    }
+}
+
+type Reply = Result<Extracted, ExtractError>;
+
+/// Call first thing in `main` of every binary that uses [`extract_isolated`]. In an
+/// extraction child it reads the PDF from stdin, extracts it under the limits, writes the
+/// JSON result to stdout and exits; in any other process it returns at once.
+pub fn run_child_if_requested() {
+    let Some(marker) = std::env::var_os(CHILD_MARKER) else {
+        return;
+    };
+    // Panic messages may quote document bytes: keep them out of every log.
+    std::panic::set_hook(Box::new(|_| {}));
+    let reply = catch_unwind(AssertUnwindSafe(|| serve_child(&marker.to_string_lossy())))
+        .unwrap_or_else(|_| {
+            Err(ExtractError::Corrupt(
+                "the PDF parser panicked on this file".into(),
+            ))
+        });
+    let code = match serde_json::to_writer(std::io::stdout().lock(), &reply) {
+        Ok(()) => 0,
+        Err(_) => 3,
+    };
+    let _ = std::io::stdout().flush();
+    std::process::exit(code);
+}
+
+fn serve_child(marker: &str) -> Reply {
+    let limits: Limits = serde_json::from_str::<ChildLimits>(marker)
+        .map_err(|e| ExtractError::Isolation(format!("unreadable limits from parent: {e}")))?
+        .into();
+    apply_resource_limits(&limits);
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limits.max_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ExtractError::Isolation(format!("reading the PDF from the parent: {e}")))?;
+    extract(&bytes, &limits)
+}
+
+/// Caps the child's address space and CPU time; the kernel enforces them even when the
+/// parser is stuck in a loop or allocating without bound.
+fn apply_resource_limits(limits: &Limits) {
+    let cpu_seconds = limits.time_budget.as_secs() + 1;
+    set_rlimit(libc::RLIMIT_CPU, cpu_seconds, cpu_seconds + 1);
+    set_rlimit(
+        libc::RLIMIT_AS,
+        limits.memory_cap_bytes,
+        limits.memory_cap_bytes,
+    );
+    set_rlimit(libc::RLIMIT_CORE, 0, 0);
+}
+
+fn set_rlimit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) {
+    let limit = libc::rlimit {
+        rlim_cur: soft as libc::rlim_t,
+        rlim_max: hard as libc::rlim_t,
+    };
+    // SAFETY: setrlimit reads a valid, initialised rlimit struct and has no other effects
+    // on this process's memory.
+    let result = unsafe { libc::setrlimit(resource, &limit) };
+    if result != 0 {
+        tracing::warn!(resource, "setrlimit failed in the extraction child");
+    }
+}
+
+/// Extracts in a child process of the current executable (see the module docs). The parent
+/// checks size and header itself, so obvious rejects cost no process.
+pub fn extract_isolated(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    pdf::check_envelope(bytes, limits)?;
+    let exe = std::env::current_exe().map_err(|e| {
+        ExtractError::Isolation(format!("cannot locate the current executable: {e}"))
+    })?;
+    let marker = serde_json::to_string(&ChildLimits::from(limits))
+        .map_err(|e| ExtractError::Isolation(format!("cannot encode limits: {e}")))?;
+    let mut child = Command::new(exe)
+        .env(CHILD_MARKER, marker)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| ExtractError::Isolation(format!("cannot start the extraction child: {e}")))?;
+    let pid = child.id();
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(ExtractError::Isolation("child pipes missing".into()));
+    };
+    let reply_cap = (limits.max_chars as u64)
+        .saturating_mul(8)
+        .saturating_add(REPLY_SLACK);
+
+    let (done_tx, done_rx) = mpsc::channel::<(std::io::Result<ExitStatus>, Vec<u8>)>();
+    let input = bytes.to_vec();
+    std::thread::scope(|scope| {
+        // A child that dies early closes its stdin: a broken pipe here is expected.
+        scope.spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        scope.spawn(move || {
+            let mut reply = Vec::new();
+            let _ = stdout.take(reply_cap).read_to_end(&mut reply);
+            let status = child.wait();
+            let _ = done_tx.send((status, reply));
+        });
+        let deadline = limits.time_budget + KILL_GRACE;
+        match done_rx.recv_timeout(deadline) {
+            Ok((status, reply)) => interpret(status, &reply, limits),
+            Err(_) => {
+                // SAFETY: kill(2) on the pid of our own child, which has not been reaped yet
+                // (the waiting thread has not returned).
+                unsafe {
+                    libc::kill(pid as libc::pid_t, libc::SIGKILL);
+                }
+                let _ = done_rx.recv();
+                Err(time_budget_exceeded(limits))
+            }
+        }
+    })
+}
+
+fn time_budget_exceeded(limits: &Limits) -> ExtractError {
+    ExtractError::TooLarge(format!(
+        "time budget of {} ms exceeded",
+        limits.time_budget.as_millis()
+    ))
+}
+
+fn interpret(status: std::io::Result<ExitStatus>, reply: &[u8], limits: &Limits) -> Reply {
+    use std::os::unix::process::ExitStatusExt;
+    let status =
+        status.map_err(|e| ExtractError::Isolation(format!("waiting for the child: {e}")))?;
+    if let Some(signal) = status.signal() {
+        return Err(match signal {
+            libc::SIGXCPU | libc::SIGKILL => time_budget_exceeded(limits),
+            libc::SIGSEGV | libc::SIGBUS => {
+                ExtractError::Corrupt("the PDF parser crashed (stack overflow)".into())
+            }
+            libc::SIGABRT => ExtractError::Corrupt(
+                "the PDF parser aborted (memory cap reached or stack overflow)".into(),
+            ),
+            other => ExtractError::Corrupt(format!("the PDF parser died by signal {other}")),
+        });
+    }
+    match serde_json::from_slice::<Reply>(reply) {
+        Ok(reply) => reply,
+        Err(_) if !status.success() => Err(ExtractError::Corrupt(format!(
+            "the PDF parser exited with {status} (memory cap reached?)"
+        ))),
+        Err(e) => Err(ExtractError::Isolation(format!(
+            "unreadable reply from the child: {e}"
+        ))),
+    }
+}

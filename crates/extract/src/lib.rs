@@ -1,0 +1,60 @@
+//! PDF bytes → clean body text, with named failures and bounded time and memory.
+//!
+//! [`extract`] runs in-process; [`extract_isolated`] runs the same code in a child process of
+//! the current executable under a memory cap, a CPU-time cap and a kill timer, so that a
+//! parser crash (stack overflow, allocation failure) or hang becomes a named error. Every
+//! binary that calls [`extract_isolated`] must call [`run_child_if_requested`] first thing in
+//! `main`.
+
+mod clean;
+mod error;
+mod isolate;
+mod limits;
+mod pdf;
+mod quality;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::ExtractError;
+pub use isolate::{extract_isolated, run_child_if_requested};
+pub use limits::{
+    Limits, ENV_MAX_BYTES, ENV_MAX_CHARS, ENV_MAX_DECOMPRESSED_BYTES, ENV_MAX_PAGES, ENV_MEMORY_MB,
+    ENV_TIMEOUT_MS,
+};
+
+/// The text of a document, one paragraph per line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extracted {
+    pub text: String,
+    /// Pages in the document's page tree.
+    pub pages: u32,
+    /// Characters (Unicode scalar values) in `text`.
+    pub chars: u32,
+    /// `text` was cut at [`Limits::max_chars`].
+    pub truncated: bool,
+}
+
+/// Extracts the text in this process. A panic in the parser becomes
+/// [`ExtractError::Corrupt`]; an abort (stack overflow, allocation failure) is not caught —
+/// use [`extract_isolated`] for untrusted input.
+pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    let started = Instant::now();
+    pdf::check_envelope(bytes, limits)?;
+    let raw_pages =
+        catch_unwind(AssertUnwindSafe(|| pdf::page_texts(bytes, limits, started)))
+            .map_err(|_| ExtractError::Corrupt("the PDF parser panicked on this file".into()))??;
+    quality::check_text_layer(&raw_pages)?;
+    let text = clean::assemble(&raw_pages);
+    let (text, truncated) = quality::truncate(text, limits.max_chars);
+    let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
+    let pages = u32::try_from(raw_pages.len()).unwrap_or(u32::MAX);
+    Ok(Extracted {
+        text,
+        pages,
+        chars,
+        truncated,
+    })
+}

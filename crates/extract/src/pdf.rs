@@ -1,0 +1,267 @@
+//! The parser glue: open the document (strictly, then leniently), refuse what is locked or
+//! over the limits, and read the text of each page in reading order.
+
+use std::io::Cursor;
+use std::time::Instant;
+
+use oxidize_pdf::parser::{ParseError, ParseOptions, PdfDocument, PdfObject, PdfReader};
+use oxidize_pdf::text::{ExtractionOptions, TextExtractor};
+
+use crate::{ExtractError, Limits};
+
+/// How far into the file the `%PDF-` marker may start (the spec allows leading junk).
+const HEADER_WINDOW: usize = 1024;
+
+/// Checks the cheap things before any parsing: size and the `%PDF-` marker.
+pub(crate) fn check_envelope(bytes: &[u8], limits: &Limits) -> Result<(), ExtractError> {
+    if bytes.is_empty() {
+        return Err(ExtractError::NotPdf("the file is empty".into()));
+    }
+    if bytes.len() > limits.max_bytes {
+        return Err(ExtractError::TooLarge(format!(
+            "{} bytes, over the limit of {} bytes",
+            bytes.len(),
+            limits.max_bytes
+        )));
+    }
+    let window = &bytes[..bytes.len().min(HEADER_WINDOW)];
+    if !window.windows(5).any(|w| w == b"%PDF-") {
+        return Err(ExtractError::NotPdf(format!(
+            "no %PDF- marker in the first {HEADER_WINDOW} bytes ({})",
+            sniff(bytes)
+        )));
+    }
+    Ok(())
+}
+
+/// Names what the bytes look like instead, for the error cause (never echoes content).
+fn sniff(bytes: &[u8]) -> &'static str {
+    let head = &bytes[..bytes.len().min(512)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let contains = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    if head.starts_with(b"PK\x03\x04") {
+        "looks like a ZIP container such as .docx"
+    } else if contains(b"<html") || contains(b"<!doctype") {
+        "looks like an HTML page"
+    } else if head.starts_with(b"\xD0\xCF\x11\xE0") {
+        "looks like a legacy Office/HWP compound file"
+    } else if std::str::from_utf8(head).is_ok() {
+        "looks like plain text"
+    } else {
+        "unrecognised binary data"
+    }
+}
+
+/// Opens the document and reads every page's raw text, in page order.
+pub(crate) fn page_texts(
+    bytes: &[u8],
+    limits: &Limits,
+    started: Instant,
+) -> Result<Vec<String>, ExtractError> {
+    let body = strip_leading_junk(bytes);
+    let document = open(body)?;
+    let pages = document.page_count().map_err(classify)? as usize;
+    if pages == 0 {
+        return Err(ExtractError::Corrupt(
+            "no pages found in the page tree".into(),
+        ));
+    }
+    if pages > limits.max_pages {
+        return Err(ExtractError::TooLarge(format!(
+            "{pages} pages, over the limit of {}",
+            limits.max_pages
+        )));
+    }
+    check_time(limits, started)?;
+    check_decompressed_size(&document, pages, limits, started)?;
+
+    let mut extractor = TextExtractor::with_options(extraction_options(limits));
+    let mut texts = Vec::with_capacity(pages);
+    for index in 0..pages {
+        check_time(limits, started)?;
+        let page = extractor
+            .extract_from_page(&document, index as u32)
+            .map_err(classify)?;
+        texts.push(page.text);
+    }
+    check_time(limits, started)?;
+    Ok(texts)
+}
+
+fn extraction_options(limits: &Limits) -> ExtractionOptions {
+    ExtractionOptions {
+        // Bounds a hostile page's text; a real page holds far less than this.
+        max_extracted_bytes: Some(limits.max_chars.saturating_mul(8).max(64 * 1024)),
+        ..ExtractionOptions::default()
+    }
+}
+
+/// The parser expects `%PDF-` at offset 0; leading junk (allowed by readers) is skipped.
+fn strip_leading_junk(bytes: &[u8]) -> &[u8] {
+    let window = &bytes[..bytes.len().min(HEADER_WINDOW)];
+    match window.windows(5).position(|w| w == b"%PDF-") {
+        Some(start) => &bytes[start..],
+        None => bytes,
+    }
+}
+
+/// Opens strictly first (fast, exact), then with the parser's recovery for damaged files.
+fn open(bytes: &[u8]) -> Result<PdfDocument<Cursor<&[u8]>>, ExtractError> {
+    let strict = ParseOptions {
+        lenient_streams: true,
+        ..ParseOptions::default()
+    };
+    let reader = match PdfReader::new_with_options(Cursor::new(bytes), strict) {
+        Ok(reader) => reader,
+        Err(first) => {
+            if is_encryption_error(&first) {
+                return Err(ExtractError::Encrypted);
+            }
+            let mut tolerant = ParseOptions::tolerant();
+            tolerant.log_recovery_details = false;
+            PdfReader::new_with_options(Cursor::new(bytes), tolerant).map_err(|second| {
+                tracing::debug!(strict = %first, tolerant = %second, "PDF did not open");
+                classify(second)
+            })?
+        }
+    };
+    // Owner-password-only files were unlocked with the empty user password on open; a
+    // reader that is still locked needs a password we do not have.
+    if reader.is_encrypted() && !reader.is_unlocked() {
+        return Err(ExtractError::Encrypted);
+    }
+    Ok(PdfDocument::new(reader))
+}
+
+fn is_encryption_error(err: &ParseError) -> bool {
+    matches!(
+        err,
+        ParseError::EncryptionNotSupported | ParseError::WrongPassword | ParseError::PdfLocked
+    )
+}
+
+/// Maps a parser error onto the named failures.
+fn classify(err: ParseError) -> ExtractError {
+    if is_encryption_error(&err) {
+        return ExtractError::Encrypted;
+    }
+    match err {
+        ParseError::EmptyFile => ExtractError::NotPdf("the file is empty".into()),
+        ParseError::StreamDecodeError(message) if is_resource_limit(&message) => {
+            ExtractError::TooLarge(format!(
+                "a stream inflates past the parser's limit ({message})"
+            ))
+        }
+        other => ExtractError::Corrupt(other.to_string()),
+    }
+}
+
+fn is_resource_limit(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    message.contains("exceeds limit") || message.contains("ratio") || message.contains("too large")
+}
+
+fn check_time(limits: &Limits, started: Instant) -> Result<(), ExtractError> {
+    if started.elapsed() > limits.time_budget {
+        return Err(ExtractError::TooLarge(format!(
+            "time budget of {} ms exceeded",
+            limits.time_budget.as_millis()
+        )));
+    }
+    Ok(())
+}
+
+/// Inflates every page's content streams under one shared budget, so a flate bomb is
+/// stopped at `max_decompressed_bytes` before the text extractor touches it.
+fn check_decompressed_size(
+    document: &PdfDocument<Cursor<&[u8]>>,
+    pages: usize,
+    limits: &Limits,
+    started: Instant,
+) -> Result<(), ExtractError> {
+    let cap = usize::try_from(limits.max_decompressed_bytes).unwrap_or(usize::MAX);
+    let mut used = 0usize;
+    for index in 0..pages {
+        check_time(limits, started)?;
+        let page = document.get_page(index as u32).map_err(classify)?;
+        let Some(contents) = page.dict.get("Contents") else {
+            continue;
+        };
+        let streams = match document.resolve(contents).map_err(classify)? {
+            PdfObject::Array(items) => items
+                .0
+                .iter()
+                .map(|item| document.resolve(item).map_err(classify))
+                .collect::<Result<Vec<_>, _>>()?,
+            single => vec![single],
+        };
+        for stream in streams.iter().filter_map(PdfObject::as_stream) {
+            let remaining = cap.saturating_sub(used);
+            match document.decode_stream_with_limit(stream, remaining.saturating_add(1)) {
+                Ok(decoded) => used = used.saturating_add(decoded.len()),
+                Err(ParseError::StreamDecodeError(message)) if is_resource_limit(&message) => {
+                    used = cap.saturating_add(1)
+                }
+                // Damaged streams are judged by the extractor, with its recovery.
+                Err(_) => continue,
+            }
+            if used > cap {
+                return Err(ExtractError::TooLarge(format!(
+                    "page content inflates past the limit of {cap} bytes"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_rejects_non_pdfs_by_name() {
+        let limits = Limits::default();
+        let cases: [(&[u8], &str); 4] = [
+            (b"", "empty"),
+            (
+                b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>",
+                "HTML",
+            ),
+            (b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "ZIP"),
+            (&[0x8e, 0x11, 0xfe, 0x00, 0x42, 0x99, 0x10], "binary"),
+        ];
+        for (bytes, expect) in cases {
+            match check_envelope(bytes, &limits) {
+                Err(ExtractError::NotPdf(cause)) => assert!(cause.contains(expect), "{cause}"),
+                other => panic!("{expect}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn envelope_accepts_marker_after_leading_junk() {
+        let mut bytes = vec![b' '; 300];
+        bytes.extend_from_slice(b"%PDF-1.7\n");
+        assert!(check_envelope(&bytes, &Limits::default()).is_ok());
+        assert!(strip_leading_junk(&bytes).starts_with(b"%PDF-"));
+        let mut late = vec![b' '; 2000];
+        late.extend_from_slice(b"%PDF-1.7\n");
+        assert!(matches!(
+            check_envelope(&late, &Limits::default()),
+            Err(ExtractError::NotPdf(_))
+        ));
+    }
+
+    #[test]
+    fn envelope_rejects_files_over_the_byte_limit() {
+        let limits = Limits {
+            max_bytes: 10,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            check_envelope(b"%PDF-1.7 0123456789", &limits),
+            Err(ExtractError::TooLarge(_))
+        ));
+    }
+}
