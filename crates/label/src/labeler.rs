@@ -1,6 +1,12 @@
 use narratix_domain::{LabeledPair, TokenUsage};
 
 use crate::lines::{normalized_lines, truncate_to_chars};
+use crate::protocol::{
+    instructions, numbered_lines, parse_categories, parse_split, repair_request, slice_pairs,
+    SpanPair, Task,
+};
+use crate::provider::{client_for, Conversation, ModelClient, Role, Turn};
+use crate::split::offline_split;
 use crate::{LabelConfig, LabelError};
 
 /// The pairs of one document and what the provider charged for them.
@@ -17,32 +23,149 @@ pub struct Labeled {
 #[derive(Debug)]
 pub struct Labeler {
     config: LabelConfig,
+    client: Option<Box<dyn ModelClient>>,
 }
 
 impl Labeler {
     pub fn new(config: LabelConfig) -> Result<Labeler, LabelError> {
         config.validate()?;
-        Ok(Labeler { config })
+        let client = client_for(&config)?;
+        Ok(Labeler { config, client })
     }
 
     pub fn config(&self) -> &LabelConfig {
         &self.config
     }
 
-    /// Splits `text` into question/answer pairs and categorises each question.
+    /// Splits `text` into question/answer pairs and categorises each question. The texts of
+    /// the pairs are the normalised source lines, never model output.
     pub async fn label(&self, text: &str) -> Result<Labeled, LabelError> {
         let mut lines = normalized_lines(text);
-        if lines.is_empty() {
-            return Err(LabelError::Empty);
-        }
         let truncated = truncate_to_chars(&mut lines, self.config.max_input_chars);
         if lines.is_empty() {
             return Err(LabelError::Empty);
         }
-        let _ = truncated;
-        Err(LabelError::Config(format!(
-            "the {} provider is not wired in yet",
-            self.config.provider
-        )))
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (spans, usage) = match &self.client {
+            None => (self.label_offline(&lines)?, TokenUsage::default()),
+            Some(client) => self.label_with_model(client.as_ref(), &lines).await?,
+        };
+        tracing::info!(
+            provider = %self.config.provider,
+            lines = lines.len(),
+            pairs = spans.len(),
+            input_tokens = usage.input_tokens,
+            output_tokens = usage.output_tokens,
+            calls = usage.calls,
+            truncated,
+            "labeled"
+        );
+        Ok(Labeled {
+            pairs: slice_pairs(&lines, &spans),
+            usage,
+            truncated,
+        })
+    }
+
+    fn label_offline(&self, lines: &[&str]) -> Result<Vec<SpanPair>, LabelError> {
+        let split = offline_split(lines);
+        if split.pairs.is_empty() {
+            return Err(LabelError::InvalidResponse(
+                "the offline labeler found no question/answer pairs".into(),
+            ));
+        }
+        let mut spans = split.labeled_spans(lines);
+        spans.truncate(self.config.max_pairs);
+        Ok(spans)
+    }
+
+    async fn label_with_model(
+        &self,
+        client: &dyn ModelClient,
+        lines: &[&str],
+    ) -> Result<(Vec<SpanPair>, TokenUsage), LabelError> {
+        if self.config.hybrid {
+            let split = offline_split(lines);
+            if split.confident && (1..=self.config.max_pairs).contains(&split.pairs.len()) {
+                let questions = split.question_texts(lines);
+                let task = Task::Categorize {
+                    questions: questions.len(),
+                };
+                let (categories, usage) =
+                    ask(client, task, numbered_lines(&questions, 0), |reply| {
+                        parse_categories(reply, questions.len())
+                    })
+                    .await?;
+                return Ok((split.with_categories(&categories), usage));
+            }
+        }
+        let task = Task::Split {
+            max_pairs: self.config.max_pairs,
+        };
+        let max_pairs = self.config.max_pairs;
+        ask(
+            client,
+            task,
+            numbered_lines(lines, self.config.max_line_chars),
+            |reply| parse_split(reply, lines.len(), max_pairs),
+        )
+        .await
+    }
+}
+
+/// One request, validated; on an invalid reply one repair turn carrying the problem, then
+/// `InvalidResponse`. Usage sums both calls.
+async fn ask<T>(
+    client: &dyn ModelClient,
+    task: Task,
+    document: String,
+    validate: impl Fn(&str) -> Result<T, String>,
+) -> Result<(T, TokenUsage), LabelError> {
+    let instructions = instructions(task);
+    let mut turns = vec![Turn {
+        role: Role::User,
+        text: document,
+    }];
+    let mut usage = TokenUsage::default();
+    let reply = client
+        .complete(&Conversation {
+            instructions: &instructions,
+            turns: &turns,
+            task,
+        })
+        .await?;
+    usage.add(reply.usage);
+    let problem = match validate(&reply.text) {
+        Ok(value) => return Ok((value, usage)),
+        Err(problem) => problem,
+    };
+    tracing::warn!(%problem, "invalid model reply; asking once more");
+    let rejected = if reply.text.trim().is_empty() {
+        "(no reply)".to_owned()
+    } else {
+        reply.text
+    };
+    turns.push(Turn {
+        role: Role::Assistant,
+        text: rejected,
+    });
+    turns.push(Turn {
+        role: Role::User,
+        text: repair_request(&problem),
+    });
+    let repaired = client
+        .complete(&Conversation {
+            instructions: &instructions,
+            turns: &turns,
+            task,
+        })
+        .await?;
+    usage.add(repaired.usage);
+    match validate(&repaired.text) {
+        Ok(value) => Ok((value, usage)),
+        Err(problem) => {
+            tracing::warn!(%problem, "model reply still invalid after the repair request");
+            Err(LabelError::InvalidResponse(problem))
+        }
     }
 }

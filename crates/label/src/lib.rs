@@ -11,6 +11,9 @@ mod error;
 mod labeler;
 pub mod lines;
 pub mod offline;
+pub mod protocol;
+mod provider;
+mod split;
 
 pub use config::{
     ApiKey, LabelConfig, OpenAiJsonMode, ProviderKind, DEFAULT_MAX_INPUT_CHARS,

@@ -1,0 +1,386 @@
+//! The token-lean protocol: the model sees numbered lines and answers with line spans and
+//! category keys; everything it says is validated before a pair is sliced from the source.
+
+use std::ops::Range;
+
+use narratix_domain::{Category, LabeledPair};
+use serde_json::{json, Value};
+
+/// Joins the lines of a multi-line question (a question and its character-limit line).
+pub const QUESTION_LINE_SEPARATOR: &str = " ";
+/// Joins the paragraphs of an answer.
+pub const ANSWER_LINE_SEPARATOR: &str = "\n";
+
+/// One question/answer pair as 0-based, end-exclusive line ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanPair {
+    pub question: Range<usize>,
+    pub answer: Range<usize>,
+    pub category: Category,
+}
+
+/// What the model is asked to do; each task has its own prompt, schema and validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Find the pairs and categorise them: `{"pairs":[{"q":[s,e],"a":[s,e],"c":KEY}]}`.
+    Split { max_pairs: usize },
+    /// Categorise already found questions: `{"c":[KEY,…]}`.
+    Categorize { questions: usize },
+}
+
+/// The 12 keys with short Korean glosses, one line for the prompts.
+fn category_glossary() -> &'static str {
+    "MOTIVATION 지원 동기, TEAMWORK_EXPERIENCE 협업·팀워크 경험, VALUES 가치관·신념, \
+     JOB_SKILL 직무 역량·전문성, PERSONALITY 성격 장단점, FUTURE_PLAN 입사 후 포부, \
+     PROBLEM_SOLVING 문제 해결 경험, CAREER_GOAL 장기 커리어 목표, \
+     FAILURE_EXPERIENCE 실패·극복 경험, GROWTH_PROCESS 성장 과정, \
+     SOCIAL_TOPIC 사회 이슈 견해, OTHER 기타"
+}
+
+/// The instruction for `task`. English: for the same content it costs fewer tokens than
+/// Korean, and models follow it at least as well.
+pub fn instructions(task: Task) -> String {
+    match task {
+        Task::Split { max_pairs } => format!(
+            "Split a Korean cover letter (자기소개서) into question/answer pairs. Input: numbered \
+             lines \"N|text\"; long lines are shortened with …. Reply with JSON only: \
+             {{\"pairs\":[{{\"q\":[s,e],\"a\":[s,e],\"c\":\"KEY\"}}]}} where q is the question's \
+             line span, a the answer's (first and last line, inclusive), c the question's \
+             category. Pairs in document order, no overlaps, at most {max_pairs}. A question \
+             includes its number and length limit; skip titles, names and page marks. \
+             Keys: {}.",
+            category_glossary()
+        ),
+        Task::Categorize { .. } => format!(
+            "Categorise each numbered question from a Korean cover letter (자기소개서). Reply \
+             with JSON only: {{\"c\":[\"KEY\",…]}}, one key per question, in order. Keys: {}.",
+            category_glossary()
+        ),
+    }
+}
+
+/// The lines numbered from 1, `N|text`; a line longer than `max_line_chars` (0: no limit)
+/// is shown by its head and tail, which is enough to tell a question from an answer.
+pub fn numbered_lines<S: AsRef<str>>(lines: &[S], max_line_chars: usize) -> String {
+    let mut out = String::new();
+    for (index, line) in lines.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        out.push_str(&(index + 1).to_string());
+        out.push('|');
+        out.push_str(&preview(line.as_ref(), max_line_chars));
+    }
+    out
+}
+
+fn preview(line: &str, max_chars: usize) -> String {
+    let chars = line.chars().count();
+    if max_chars == 0 || chars <= max_chars {
+        return line.to_owned();
+    }
+    let tail = max_chars / 4;
+    let head = max_chars.saturating_sub(tail + 1).max(1);
+    let mut out: String = line.chars().take(head).collect();
+    out.push('…');
+    out.extend(line.chars().skip(chars - tail));
+    out
+}
+
+/// The JSON shape the model must produce, in a provider-neutral form; each provider renders
+/// it in its own dialect.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    Object(Vec<(&'static str, Shape)>),
+    Array {
+        items: Box<Shape>,
+        min: Option<usize>,
+        max: Option<usize>,
+    },
+    Integer,
+    Key,
+}
+
+impl Task {
+    pub fn shape(self) -> Shape {
+        match self {
+            Task::Split { max_pairs } => {
+                let span = || Shape::Array {
+                    items: Box::new(Shape::Integer),
+                    min: Some(2),
+                    max: Some(2),
+                };
+                Shape::Object(vec![(
+                    "pairs",
+                    Shape::Array {
+                        items: Box::new(Shape::Object(vec![
+                            ("q", span()),
+                            ("a", span()),
+                            ("c", Shape::Key),
+                        ])),
+                        min: Some(1),
+                        max: Some(max_pairs),
+                    },
+                )])
+            }
+            Task::Categorize { questions } => Shape::Object(vec![(
+                "c",
+                Shape::Array {
+                    items: Box::new(Shape::Key),
+                    min: Some(questions),
+                    max: Some(questions),
+                },
+            )]),
+        }
+    }
+
+    /// The name of the schema or tool.
+    pub fn schema_name(self) -> &'static str {
+        match self {
+            Task::Split { .. } => "cover_letter_pairs",
+            Task::Categorize { .. } => "question_categories",
+        }
+    }
+}
+
+fn category_keys() -> Vec<&'static str> {
+    Category::ALL.iter().map(|c| c.key()).collect()
+}
+
+impl Shape {
+    /// Standard JSON Schema. `strict` gives OpenAI's strict dialect: every object closed and
+    /// every property required, and no array length bounds (not accepted everywhere).
+    pub fn json_schema(&self, strict: bool) -> Value {
+        match self {
+            Shape::Object(fields) => {
+                let properties: serde_json::Map<String, Value> = fields
+                    .iter()
+                    .map(|(name, shape)| ((*name).to_owned(), shape.json_schema(strict)))
+                    .collect();
+                let required: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+                json!({
+                    "type": "object",
+                    "properties": properties,
+                    "required": required,
+                    "additionalProperties": false,
+                })
+            }
+            Shape::Array { items, min, max } => {
+                let mut schema = json!({"type": "array", "items": items.json_schema(strict)});
+                if !strict {
+                    if let Some(min) = min {
+                        schema["minItems"] = json!(min);
+                    }
+                    if let Some(max) = max {
+                        schema["maxItems"] = json!(max);
+                    }
+                }
+                schema
+            }
+            Shape::Integer => json!({"type": "integer"}),
+            Shape::Key => json!({"type": "string", "enum": category_keys()}),
+        }
+    }
+
+    /// Gemini's OpenAPI-subset schema (`responseSchema`).
+    pub fn gemini_schema(&self) -> Value {
+        match self {
+            Shape::Object(fields) => {
+                let properties: serde_json::Map<String, Value> = fields
+                    .iter()
+                    .map(|(name, shape)| ((*name).to_owned(), shape.gemini_schema()))
+                    .collect();
+                let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+                json!({
+                    "type": "OBJECT",
+                    "properties": properties,
+                    "required": names,
+                    "propertyOrdering": names,
+                })
+            }
+            Shape::Array { items, min, max } => {
+                let mut schema = json!({"type": "ARRAY", "items": items.gemini_schema()});
+                if let Some(min) = min {
+                    schema["minItems"] = json!(min);
+                }
+                if let Some(max) = max {
+                    schema["maxItems"] = json!(max);
+                }
+                schema
+            }
+            Shape::Integer => json!({"type": "INTEGER"}),
+            Shape::Key => json!({"type": "STRING", "format": "enum", "enum": category_keys()}),
+        }
+    }
+}
+
+/// Reads the JSON object out of a model reply, tolerating code fences and chatter around it.
+fn reply_object(reply: &str) -> Result<Value, String> {
+    let start = reply.find('{');
+    let end = reply.rfind('}');
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err("the reply holds no JSON object".into());
+    };
+    if end < start {
+        return Err("the reply holds no JSON object".into());
+    }
+    serde_json::from_str(&reply[start..=end]).map_err(|err| {
+        format!(
+            "the reply is not valid JSON (line {}, column {})",
+            err.line(),
+            err.column()
+        )
+    })
+}
+
+/// A 1-based inclusive `[start, end]` span, checked against the line count, as a 0-based
+/// range.
+fn span(value: Option<&Value>, what: &str, line_count: usize) -> Result<Range<usize>, String> {
+    let Some(items) = value.and_then(Value::as_array) else {
+        return Err(format!("{what} must be [start, end]"));
+    };
+    let numbers: Vec<Option<u64>> = items.iter().map(Value::as_u64).collect();
+    let (start, end) = match numbers.as_slice() {
+        [Some(start), Some(end)] => (*start, *end),
+        _ => {
+            return Err(format!(
+                "{what} must be two whole line numbers [start, end]"
+            ))
+        }
+    };
+    let in_range = |n: u64| n >= 1 && n <= line_count as u64;
+    if !in_range(start) || !in_range(end) {
+        return Err(format!(
+            "{what} [{start}, {end}] is outside lines 1 to {line_count}"
+        ));
+    }
+    if start > end {
+        return Err(format!("{what} [{start}, {end}] starts after it ends"));
+    }
+    // Both fit in usize: they are at most line_count.
+    Ok((start as usize - 1)..(end as usize))
+}
+
+fn category(value: Option<&Value>, what: &str) -> Result<Category, String> {
+    value
+        .and_then(Value::as_str)
+        .and_then(Category::from_key)
+        .ok_or_else(|| format!("{what} is not one of the 12 category keys"))
+}
+
+/// Validates a split reply: spans in range, start ≤ end, question before answer, pairs in
+/// order and not overlapping, known category keys, 1 to `max_pairs` pairs. The error is one
+/// line, names only numbers and keys (it goes back to the model and into the error cause).
+pub fn parse_split(
+    reply: &str,
+    line_count: usize,
+    max_pairs: usize,
+) -> Result<Vec<SpanPair>, String> {
+    let object = reply_object(reply)?;
+    let Some(items) = object.get("pairs").and_then(Value::as_array) else {
+        return Err("the reply must be an object with a \"pairs\" array".into());
+    };
+    if items.is_empty() {
+        return Err("\"pairs\" is empty; every cover letter has at least one pair".into());
+    }
+    if items.len() > max_pairs {
+        return Err(format!(
+            "{} pairs, at most {max_pairs} are allowed",
+            items.len()
+        ));
+    }
+    let mut pairs = Vec::with_capacity(items.len());
+    let mut next_free_line = 0usize;
+    for (index, item) in items.iter().enumerate() {
+        let n = index + 1;
+        let question = span(item.get("q"), &format!("pair {n} \"q\""), line_count)?;
+        let answer = span(item.get("a"), &format!("pair {n} \"a\""), line_count)?;
+        let category = category(item.get("c"), &format!("pair {n} \"c\""))?;
+        if question.start < next_free_line {
+            return Err(format!(
+                "pair {n} overlaps or comes before the previous pair"
+            ));
+        }
+        if answer.start < question.end {
+            return Err(format!(
+                "pair {n}: the answer must start after the question ends"
+            ));
+        }
+        next_free_line = answer.end;
+        pairs.push(SpanPair {
+            question,
+            answer,
+            category,
+        });
+    }
+    Ok(pairs)
+}
+
+/// Validates a categorisation reply: exactly `questions` known keys.
+pub fn parse_categories(reply: &str, questions: usize) -> Result<Vec<Category>, String> {
+    let object = reply_object(reply)?;
+    let Some(items) = object.get("c").and_then(Value::as_array) else {
+        return Err("the reply must be an object with a \"c\" array".into());
+    };
+    if items.len() != questions {
+        return Err(format!(
+            "{} categories for {questions} questions; give exactly one per question",
+            items.len()
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| category(Some(item), &format!("category {}", index + 1)))
+        .collect()
+}
+
+/// The repair turn: what was wrong, and the request to answer again.
+pub fn repair_request(problem: &str) -> String {
+    format!("Invalid reply: {problem}. Reply again with corrected JSON only.")
+}
+
+/// Joins `lines[range]` with `separator`.
+pub fn join_lines<S: AsRef<str>>(lines: &[S], range: Range<usize>, separator: &str) -> String {
+    lines
+        .get(range)
+        .unwrap_or_default()
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+/// Slices the pairs out of the source lines: the texts are the lines themselves, never
+/// model output.
+pub fn slice_pairs<S: AsRef<str>>(lines: &[S], spans: &[SpanPair]) -> Vec<LabeledPair> {
+    spans
+        .iter()
+        .map(|span| LabeledPair {
+            question: join_lines(lines, span.question.clone(), QUESTION_LINE_SEPARATOR),
+            answer: join_lines(lines, span.answer.clone(), ANSWER_LINE_SEPARATOR),
+            category: span.category,
+        })
+        .collect()
+}
+
+/// The reply a perfect model would give for `spans` (benchmarks and tests).
+pub fn split_reply(spans: &[SpanPair]) -> String {
+    let pairs: Vec<Value> = spans
+        .iter()
+        .map(|span| {
+            json!({
+                "q": [span.question.start + 1, span.question.end],
+                "a": [span.answer.start + 1, span.answer.end],
+                "c": span.category.key(),
+            })
+        })
+        .collect();
+    json!({ "pairs": pairs }).to_string()
+}
+
+/// The reply a perfect model would give to a categorisation request (benchmarks and tests).
+pub fn categories_reply(categories: &[Category]) -> String {
+    let keys: Vec<&str> = categories.iter().map(|c| c.key()).collect();
+    json!({ "c": keys }).to_string()
+}

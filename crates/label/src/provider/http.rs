@@ -1,0 +1,221 @@
+//! One JSON POST with every failure named: the part all providers share.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::{LabelConfig, LabelError};
+
+/// A reqwest client with the configured timeout covering connect, request and response.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonClient {
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+impl JsonClient {
+    pub(crate) fn new(config: &LabelConfig) -> Result<JsonClient, LabelError> {
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .build()
+            .map_err(|_| LabelError::Config("cannot build the HTTP client".into()))?;
+        Ok(JsonClient {
+            client,
+            timeout: config.timeout,
+        })
+    }
+
+    /// POSTs `body` as JSON and returns the response's JSON, or the named failure.
+    pub(crate) async fn post(
+        &self,
+        url: &str,
+        headers: &[(&'static str, &str)],
+        body: &Value,
+    ) -> Result<Value, LabelError> {
+        let mut header_map = HeaderMap::new();
+        for (name, value) in headers {
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| LabelError::Config(format!("the {name} header value is not valid")))?;
+            value.set_sensitive(true);
+            header_map.insert(HeaderName::from_static(name), value);
+        }
+        let response = self
+            .client
+            .post(url)
+            .headers(header_map)
+            .json(body)
+            .send()
+            .await
+            .map_err(|err| self.transport_error(&err))?;
+        let status = response.status();
+        let retry_after = retry_after_header(response.headers());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|err| self.transport_error(&err))?;
+        let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+        if !status.is_success() {
+            return Err(status_error(status, retry_after, json.as_ref()));
+        }
+        json.ok_or_else(|| {
+            LabelError::Upstream(format!(
+                "unreadable response: {} bytes that are not JSON (truncated?)",
+                bytes.len()
+            ))
+        })
+    }
+
+    fn transport_error(&self, err: &reqwest::Error) -> LabelError {
+        if err.is_timeout() {
+            LabelError::Timeout(self.timeout)
+        } else if err.is_connect() {
+            LabelError::Upstream("cannot connect to the provider".into())
+        } else if err.is_body() || err.is_decode() {
+            LabelError::Upstream("the response broke off".into())
+        } else {
+            LabelError::Upstream("the connection failed".into())
+        }
+    }
+}
+
+/// Maps a non-success status to its error.
+fn status_error(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: Option<&Value>,
+) -> LabelError {
+    let code = body.and_then(error_code);
+    let described = match code {
+        Some(code) => format!("HTTP {} {code}", status.as_u16()),
+        None => format!("HTTP {}", status.as_u16()),
+    };
+    match status.as_u16() {
+        429 => LabelError::RateLimited {
+            retry_after: retry_after.or_else(|| body.and_then(google_retry_delay)),
+        },
+        401 | 403 => LabelError::Auth(described),
+        408 => LabelError::Upstream(format!("{described} (the provider timed out)")),
+        500..=599 => LabelError::Upstream(described),
+        _ => LabelError::Config(format!("the provider refused the request: {described}")),
+    }
+}
+
+/// A short machine-readable error code from the provider's error body (OpenAI `error.code`
+/// or `error.type`, Anthropic `error.type`, Gemini `error.status`). Messages are not used:
+/// they could quote the request.
+fn error_code(body: &Value) -> Option<String> {
+    let error = body.get("error")?;
+    ["code", "type", "status"]
+        .iter()
+        .filter_map(|field| error.get(*field).and_then(Value::as_str))
+        .find(|code| {
+            !code.is_empty()
+                && code.len() <= 48
+                && code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+        })
+        .map(str::to_owned)
+}
+
+/// `Retry-After` as delay-seconds or an HTTP date.
+fn retry_after_header(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    parse_retry_after(value, SystemTime::now())
+}
+
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    if let Ok(seconds) = value.parse::<f64>() {
+        if seconds.is_finite() && seconds >= 0.0 && seconds < 1e9 {
+            return Some(Duration::from_secs(seconds.ceil() as u64));
+        }
+        return None;
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Gemini puts the delay in the body: `error.details[].retryDelay = "20s"`.
+fn google_retry_delay(body: &Value) -> Option<Duration> {
+    body.get("error")?
+        .get("details")?
+        .as_array()?
+        .iter()
+        .filter_map(|detail| detail.get("retryDelay").and_then(Value::as_str))
+        .find_map(|delay| {
+            let seconds: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
+            (seconds.is_finite() && seconds >= 0.0 && seconds < 1e9)
+                .then(|| Duration::from_secs(seconds.ceil() as u64))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn retry_after_as_seconds_or_date() {
+        let now = httpdate::parse_http_date("Wed, 25 Nov 2026 10:00:00 GMT").expect("date");
+        assert_eq!(parse_retry_after("20", now), Some(Duration::from_secs(20)));
+        assert_eq!(parse_retry_after("1.5", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after("Wed, 25 Nov 2026 10:00:42 GMT", now),
+            Some(Duration::from_secs(42))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 25 Nov 2026 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
+        assert_eq!(parse_retry_after("1e300", now), None);
+    }
+
+    #[test]
+    fn gemini_retry_delay_from_the_body() {
+        let body = json!({"error": {"details": [
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure"},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "17s"}
+        ]}});
+        assert_eq!(google_retry_delay(&body), Some(Duration::from_secs(17)));
+        assert_eq!(google_retry_delay(&json!({"error": "x"})), None);
+    }
+
+    #[test]
+    fn status_codes_map_to_errors_without_quoting_messages() {
+        let body = json!({"error": {"message": "bad input: 저는 홍길동", "type": "invalid_request_error"}});
+        let error = status_error(StatusCode::BAD_REQUEST, None, Some(&body));
+        assert_eq!(
+            error,
+            LabelError::Config(
+                "the provider refused the request: HTTP 400 invalid_request_error".into()
+            )
+        );
+        assert!(!error.to_string().contains("홍길동"));
+        assert!(matches!(
+            status_error(StatusCode::FORBIDDEN, None, None),
+            LabelError::Auth(_)
+        ));
+        assert!(matches!(
+            status_error(StatusCode::BAD_GATEWAY, None, None),
+            LabelError::Upstream(_)
+        ));
+        assert_eq!(
+            status_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(Duration::from_secs(3)),
+                None
+            ),
+            LabelError::RateLimited {
+                retry_after: Some(Duration::from_secs(3))
+            }
+        );
+    }
+}
