@@ -1,0 +1,328 @@
+//! JWT verification for the Narratix APIs and dev tokens for the local stack.
+//!
+//! Production tokens are RS256, verified with the issuer's JWKS (fetched once, refreshed when
+//! a token names an unknown key id). The local stack's own issuer signs HS256 with a shared
+//! secret (`NARRATIX_DEV_JWT_SECRET`); [`mint_dev_token`] makes such tokens. Every token must
+//! carry the configured issuer and audience, a subject and an unexpired `exp`. The algorithm
+//! is fixed by the key source, never taken from the token.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use narratix_domain::ErrorKind;
+use serde::{Deserialize, Serialize};
+use tokio::sync::RwLock;
+
+/// Why a token was not accepted, or could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("no bearer token")]
+    Missing,
+    #[error("token expired")]
+    Expired,
+    #[error("token rejected: {0}")]
+    Rejected(String),
+    #[error("token signed with an unknown key")]
+    UnknownKey,
+    #[error("signing keys unavailable: {0}")]
+    KeysUnavailable(String),
+    #[error("auth configuration: {0}")]
+    Config(String),
+}
+
+impl AuthError {
+    /// The caller presented a bad or no token (as opposed to our keys or settings failing).
+    pub fn is_rejection(&self) -> bool {
+        matches!(
+            self,
+            AuthError::Missing
+                | AuthError::Expired
+                | AuthError::Rejected(_)
+                | AuthError::UnknownKey
+        )
+    }
+
+    /// The wire name, for the CLI and logs. Rejections are answered 401 / Deny by the
+    /// adapters and never cross a process boundary under this name.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::InputInvalid
+    }
+}
+
+fn rejected(error: jsonwebtoken::errors::Error) -> AuthError {
+    use jsonwebtoken::errors::ErrorKind as Jwt;
+    match error.kind() {
+        Jwt::ExpiredSignature => AuthError::Expired,
+        Jwt::InvalidIssuer => AuthError::Rejected("wrong issuer".into()),
+        Jwt::InvalidAudience => AuthError::Rejected("wrong audience".into()),
+        Jwt::InvalidSignature => AuthError::Rejected("bad signature".into()),
+        Jwt::InvalidAlgorithm => AuthError::Rejected("algorithm not accepted".into()),
+        Jwt::ImmatureSignature => AuthError::Rejected("token not valid yet".into()),
+        Jwt::MissingRequiredClaim(claim) => AuthError::Rejected(format!("missing claim {claim}")),
+        _ => AuthError::Rejected("malformed token".into()),
+    }
+}
+
+/// The claims the system uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user: every job and connection is scoped to it.
+    pub sub: String,
+    pub iss: String,
+    pub exp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct MintedClaims<'a> {
+    sub: &'a str,
+    iss: &'a str,
+    aud: &'a str,
+    iat: u64,
+    exp: u64,
+}
+
+fn now_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0)
+}
+
+/// An HS256 token from the local dev issuer, valid for `ttl`.
+pub fn mint_dev_token(
+    secret: &str,
+    issuer: &str,
+    audience: &str,
+    subject: &str,
+    ttl: Duration,
+) -> Result<String, AuthError> {
+    if secret.is_empty() {
+        return Err(AuthError::Config("the dev signing secret is empty".into()));
+    }
+    if subject.trim().is_empty() {
+        return Err(AuthError::Config("the subject is empty".into()));
+    }
+    let iat = now_seconds();
+    let claims = MintedClaims {
+        sub: subject,
+        iss: issuer,
+        aud: audience,
+        iat,
+        exp: iat.saturating_add(ttl.as_secs()),
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .map_err(|err| AuthError::Config(format!("cannot sign: {err}")))
+}
+
+/// Where the verification keys come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// The issuer's JWKS document (RS256).
+    JwksUrl(String),
+    /// The local dev issuer's shared secret (HS256).
+    DevSecret(String),
+}
+
+/// What a verifier checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub keys: KeySource,
+}
+
+impl VerifierConfig {
+    /// From `JWT_ISSUER`, `JWT_AUDIENCE` and either `JWKS_URL` or `NARRATIX_DEV_JWT_SECRET`
+    /// (the JWKS wins when both are set).
+    pub fn from_env() -> Result<VerifierConfig, AuthError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// As [`from_env`](Self::from_env), reading variables through `lookup`.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<VerifierConfig, AuthError> {
+        let required = |name: &str| {
+            lookup(name)
+                .filter(|value| !value.trim().is_empty())
+                .ok_or_else(|| AuthError::Config(format!("{name} is not set")))
+        };
+        let issuer = required("JWT_ISSUER")?;
+        let audience = required("JWT_AUDIENCE")?;
+        let keys = match (required("JWKS_URL"), required("NARRATIX_DEV_JWT_SECRET")) {
+            (Ok(url), _) => KeySource::JwksUrl(url),
+            (Err(_), Ok(secret)) => KeySource::DevSecret(secret),
+            (Err(_), Err(_)) => {
+                return Err(AuthError::Config(
+                    "set JWKS_URL or NARRATIX_DEV_JWT_SECRET".into(),
+                ))
+            }
+        };
+        Ok(VerifierConfig {
+            issuer,
+            audience,
+            keys,
+        })
+    }
+}
+
+enum Keys {
+    Shared(DecodingKey),
+    Jwks {
+        url: Option<String>,
+        http: reqwest::Client,
+        cached: RwLock<JwkSet>,
+    },
+}
+
+/// Verifies bearer tokens against one issuer and audience.
+pub struct Verifier {
+    issuer: String,
+    audience: String,
+    keys: Keys,
+}
+
+impl Verifier {
+    pub fn new(config: VerifierConfig) -> Verifier {
+        let keys = match config.keys {
+            KeySource::DevSecret(secret) => {
+                Keys::Shared(DecodingKey::from_secret(secret.as_bytes()))
+            }
+            KeySource::JwksUrl(url) => Keys::Jwks {
+                url: Some(url),
+                http: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build()
+                    .unwrap_or_default(),
+                cached: RwLock::new(JwkSet { keys: Vec::new() }),
+            },
+        };
+        Verifier {
+            issuer: config.issuer,
+            audience: config.audience,
+            keys,
+        }
+    }
+
+    /// A verifier with a fixed key set (no fetching).
+    pub fn with_jwk_set(issuer: &str, audience: &str, keys: JwkSet) -> Verifier {
+        Verifier {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            keys: Keys::Jwks {
+                url: None,
+                http: reqwest::Client::new(),
+                cached: RwLock::new(keys),
+            },
+        }
+    }
+
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation
+    }
+
+    /// The token's claims, if it is valid for this issuer and audience.
+    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(AuthError::Missing);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(rejected)?;
+        let claims = match &self.keys {
+            Keys::Shared(key) => {
+                if header.alg != Algorithm::HS256 {
+                    return Err(AuthError::Rejected("algorithm not accepted".into()));
+                }
+                jsonwebtoken::decode::<Claims>(token, key, &self.validation(Algorithm::HS256))
+                    .map_err(rejected)?
+                    .claims
+            }
+            Keys::Jwks { url, http, cached } => {
+                if header.alg != Algorithm::RS256 {
+                    return Err(AuthError::Rejected("algorithm not accepted".into()));
+                }
+                let key = self
+                    .jwks_key(header.kid.as_deref(), url.as_deref(), http, cached)
+                    .await?;
+                jsonwebtoken::decode::<Claims>(token, &key, &self.validation(Algorithm::RS256))
+                    .map_err(rejected)?
+                    .claims
+            }
+        };
+        if claims.sub.trim().is_empty() {
+            return Err(AuthError::Rejected("empty subject".into()));
+        }
+        Ok(claims)
+    }
+
+    async fn jwks_key(
+        &self,
+        kid: Option<&str>,
+        url: Option<&str>,
+        http: &reqwest::Client,
+        cached: &RwLock<JwkSet>,
+    ) -> Result<DecodingKey, AuthError> {
+        if let Some(key) = find_key(&*cached.read().await, kid)? {
+            return Ok(key);
+        }
+        let Some(url) = url else {
+            return Err(AuthError::UnknownKey);
+        };
+        let fresh = fetch_jwks(http, url).await?;
+        let key = find_key(&fresh, kid)?;
+        *cached.write().await = fresh;
+        key.ok_or(AuthError::UnknownKey)
+    }
+}
+
+fn find_key(keys: &JwkSet, kid: Option<&str>) -> Result<Option<DecodingKey>, AuthError> {
+    let jwk = match kid {
+        Some(kid) => keys.find(kid),
+        // Without a key id, only an unambiguous single key is usable.
+        None if keys.keys.len() == 1 => keys.keys.first(),
+        None => None,
+    };
+    jwk.map(|jwk| {
+        DecodingKey::from_jwk(jwk)
+            .map_err(|err| AuthError::KeysUnavailable(format!("unusable JWK: {err}")))
+    })
+    .transpose()
+}
+
+async fn fetch_jwks(http: &reqwest::Client, url: &str) -> Result<JwkSet, AuthError> {
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|err| AuthError::KeysUnavailable(format!("fetching the JWKS: {err}")))?;
+    if !response.status().is_success() {
+        return Err(AuthError::KeysUnavailable(format!(
+            "the JWKS endpoint answered {}",
+            response.status()
+        )));
+    }
+    response
+        .json::<JwkSet>()
+        .await
+        .map_err(|err| AuthError::KeysUnavailable(format!("unreadable JWKS: {err}")))
+}
+
+/// The token in an `Authorization: Bearer …` header value.
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|token| !token.is_empty())
+}

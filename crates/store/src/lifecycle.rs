@@ -1,0 +1,150 @@
+//! The job's end: counting files into a final status, and failing a job whose execution died.
+
+use narratix_domain::{FileStatus, JobId, JobStatus};
+use serde::{Deserialize, Serialize};
+
+use crate::model::job_errors;
+use crate::notice::{Delivery, Notifier, ServerMessage};
+use crate::ports::{ConnectionPoster, ConnectionStore, JobStore};
+use crate::{JobTally, Moment, StoreError, StoredError};
+
+/// The `aggregate` function's output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AggregateOutput {
+    pub job_id: JobId,
+    pub status: JobStatus,
+    pub succeeded: u32,
+    pub failed: u32,
+}
+
+/// Counts the job's file outcomes and sets its final status. Idempotent: a job that is final
+/// already keeps its status, which is returned.
+pub async fn aggregate<J: JobStore>(
+    jobs: &J,
+    job_id: &JobId,
+    now: &Moment,
+) -> Result<AggregateOutput, StoreError> {
+    let snapshot = jobs
+        .snapshot(job_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
+    let succeeded = snapshot
+        .files
+        .iter()
+        .filter(|file| file.status == FileStatus::Succeeded)
+        .count();
+    let unfinished = snapshot
+        .files
+        .iter()
+        .filter(|file| !file.status.is_final())
+        .count();
+    if unfinished > 0 {
+        tracing::warn!(job_id = %job_id, unfinished, "files not final at aggregation; counted as failed");
+    }
+    let failed = snapshot.files.len() - succeeded;
+    let tally = JobTally {
+        status: JobStatus::from_counts(succeeded, failed),
+        succeeded: count(succeeded),
+        failed: count(failed),
+    };
+    if jobs.finish(job_id, &tally, now).await? {
+        tracing::info!(job_id = %job_id, status = ?tally.status, succeeded, failed, "job finished");
+        return Ok(AggregateOutput {
+            job_id: job_id.clone(),
+            status: tally.status,
+            succeeded: tally.succeeded,
+            failed: tally.failed,
+        });
+    }
+    let job = jobs
+        .job(job_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
+    tracing::info!(job_id = %job_id, status = ?job.status, "job was final already");
+    Ok(AggregateOutput {
+        job_id: job_id.clone(),
+        status: job.status,
+        succeeded: job.succeeded,
+        failed: job.failed,
+    })
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// What the reaper did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReapOutput {
+    pub job_id: JobId,
+    /// The execution status was one the reaper acts on.
+    pub acted: bool,
+    /// This call marked the job FAILED (it was not final).
+    pub marked_failed: bool,
+    pub delivery: Delivery,
+}
+
+/// The job error for an execution that ended with `status`, if the reaper acts on it.
+pub fn execution_end_error(status: &str) -> Option<StoredError> {
+    let name = match status {
+        "TIMED_OUT" => job_errors::TIMED_OUT,
+        "ABORTED" => job_errors::ABORTED,
+        "FAILED" => job_errors::FAILED,
+        _ => return None,
+    };
+    Some(StoredError::new(name, format!("execution {status}")))
+}
+
+/// An execution ended `status`: unless the job is final, mark it FAILED; then send the job's
+/// final notice unless it was sent (so a job whose execution died between aggregation and
+/// notification still tells its owner once).
+pub async fn reap<J, C, P>(
+    notifier: &Notifier<'_, J, C, P>,
+    job_id: &JobId,
+    status: &str,
+    now: &Moment,
+) -> Result<ReapOutput, StoreError>
+where
+    J: JobStore,
+    C: ConnectionStore,
+    P: ConnectionPoster,
+{
+    let ignored = ReapOutput {
+        job_id: job_id.clone(),
+        acted: false,
+        marked_failed: false,
+        delivery: Delivery::default(),
+    };
+    let Some(error) = execution_end_error(status) else {
+        tracing::info!(job_id = %job_id, status, "execution status needs no action");
+        return Ok(ignored);
+    };
+    if notifier.jobs.job(job_id).await?.is_none() {
+        tracing::warn!(job_id = %job_id, status, "execution of an unknown job ended");
+        return Ok(ReapOutput {
+            acted: true,
+            ..ignored
+        });
+    }
+    let marked_failed = notifier.jobs.fail(job_id, &error, now).await?;
+    if marked_failed {
+        tracing::warn!(job_id = %job_id, error = %error.error, "job marked failed after its execution ended");
+    }
+    let job = notifier
+        .jobs
+        .job(job_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
+    let delivery = match ServerMessage::job_final(&job) {
+        Some(message) => notifier.send_final_notice(&job, message, now).await?,
+        None => Delivery::default(),
+    };
+    Ok(ReapOutput {
+        job_id: job_id.clone(),
+        acted: true,
+        marked_failed,
+        delivery,
+    })
+}

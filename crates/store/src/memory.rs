@@ -1,0 +1,388 @@
+//! In-memory implementations of the ports, with the same conditional semantics as the
+//! DynamoDB and S3 adapters. For tests of the handlers and for running without AWS.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use narratix_domain::{JobId, JobStatus};
+
+use crate::ports::{
+    ConnectionPoster, ConnectionStore, JobStore, ObjectStore, PostError, PresignedPut,
+};
+use crate::{
+    Connection, FileItem, JobItem, JobSnapshot, JobTally, Moment, NewJob, StoreError, StoredError,
+};
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Debug, Clone)]
+struct StoredJob {
+    item: JobItem,
+    expires_at: Option<i64>,
+    files: BTreeMap<String, FileItem>,
+}
+
+#[derive(Debug, Clone)]
+struct OwnerEntry {
+    expires_at: i64,
+    job_id: Option<JobId>,
+}
+
+#[derive(Default)]
+struct Tables {
+    jobs: BTreeMap<JobId, StoredJob>,
+    connections: BTreeMap<String, Connection>,
+    owner_connections: BTreeMap<(String, String), OwnerEntry>,
+}
+
+/// Jobs and connections in memory.
+#[derive(Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    /// Replaces a file item, as the state machine and the workers would.
+    pub fn put_file(&self, job_id: &JobId, file: FileItem) {
+        if let Some(job) = lock(&self.tables).jobs.get_mut(job_id) {
+            job.files.insert(file.file_id.clone(), file);
+        }
+    }
+
+    /// Replaces a job item (keeps its files), as the state machine would.
+    pub fn put_job(&self, item: JobItem) {
+        let mut tables = lock(&self.tables);
+        let entry = tables.jobs.entry(item.job_id.clone()).or_insert(StoredJob {
+            item: item.clone(),
+            expires_at: None,
+            files: BTreeMap::new(),
+        });
+        entry.item = item;
+    }
+
+    /// The unstarted job's expiry, if it still has one.
+    pub fn expires_at(&self, job_id: &JobId) -> Option<i64> {
+        lock(&self.tables)
+            .jobs
+            .get(job_id)
+            .and_then(|job| job.expires_at)
+    }
+
+    /// The job a connection follows, if any.
+    pub fn subscription(&self, owner: &str, connection_id: &str) -> Option<JobId> {
+        lock(&self.tables)
+            .owner_connections
+            .get(&(owner.to_owned(), connection_id.to_owned()))
+            .and_then(|entry| entry.job_id.clone())
+    }
+}
+
+#[async_trait]
+impl JobStore for MemoryStore {
+    async fn create_job(&self, job: &NewJob) -> Result<(), StoreError> {
+        let mut tables = lock(&self.tables);
+        if tables.jobs.contains_key(&job.job_id) {
+            return Err(StoreError::AlreadyExists(format!("job {}", job.job_id)));
+        }
+        let item = JobItem {
+            job_id: job.job_id.clone(),
+            owner: job.owner.clone(),
+            status: JobStatus::Created,
+            created_at: job.created_at.clone(),
+            file_count: u32::try_from(job.files.len()).unwrap_or(u32::MAX),
+            succeeded: 0,
+            failed: 0,
+            error: None,
+            started_at: None,
+            finished_at: None,
+            final_notice_at: None,
+        };
+        let files = job
+            .files
+            .iter()
+            .map(|file| (file.file_id.clone(), FileItem::pending(file)))
+            .collect();
+        tables.jobs.insert(
+            job.job_id.clone(),
+            StoredJob {
+                item,
+                expires_at: Some(job.expires_at),
+                files,
+            },
+        );
+        Ok(())
+    }
+
+    async fn job(&self, job_id: &JobId) -> Result<Option<JobItem>, StoreError> {
+        Ok(lock(&self.tables)
+            .jobs
+            .get(job_id)
+            .map(|job| job.item.clone()))
+    }
+
+    async fn snapshot(&self, job_id: &JobId) -> Result<Option<JobSnapshot>, StoreError> {
+        Ok(lock(&self.tables).jobs.get(job_id).map(|job| JobSnapshot {
+            job: job.item.clone(),
+            files: job.files.values().cloned().collect(),
+        }))
+    }
+
+    async fn jobs_of(&self, owner: &str, limit: u32) -> Result<Vec<JobItem>, StoreError> {
+        let tables = lock(&self.tables);
+        let mut jobs: Vec<JobItem> = tables
+            .jobs
+            .values()
+            .filter(|job| job.item.owner == owner)
+            .map(|job| job.item.clone())
+            .collect();
+        jobs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        jobs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(jobs)
+    }
+
+    async fn mark_started(
+        &self,
+        job_id: &JobId,
+        _file_ids: &[String],
+        now: &Moment,
+    ) -> Result<bool, StoreError> {
+        let mut tables = lock(&self.tables);
+        let job = tables
+            .jobs
+            .get_mut(job_id)
+            .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
+        job.expires_at = None;
+        if job.item.status != JobStatus::Created {
+            return Ok(false);
+        }
+        job.item.status = JobStatus::Running;
+        job.item.started_at = Some(now.rfc3339());
+        Ok(true)
+    }
+
+    async fn finish(
+        &self,
+        job_id: &JobId,
+        tally: &JobTally,
+        now: &Moment,
+    ) -> Result<bool, StoreError> {
+        let mut tables = lock(&self.tables);
+        let Some(job) = tables.jobs.get_mut(job_id) else {
+            return Ok(false);
+        };
+        if job.item.status.is_final() {
+            return Ok(false);
+        }
+        job.item.status = tally.status;
+        job.item.succeeded = tally.succeeded;
+        job.item.failed = tally.failed;
+        job.item.finished_at = Some(now.rfc3339());
+        Ok(true)
+    }
+
+    async fn fail(
+        &self,
+        job_id: &JobId,
+        error: &StoredError,
+        now: &Moment,
+    ) -> Result<bool, StoreError> {
+        let mut tables = lock(&self.tables);
+        let Some(job) = tables.jobs.get_mut(job_id) else {
+            return Ok(false);
+        };
+        if job.item.status.is_final() {
+            return Ok(false);
+        }
+        job.item.status = JobStatus::Failed;
+        job.item.error = Some(error.clone());
+        job.item.finished_at = Some(now.rfc3339());
+        Ok(true)
+    }
+
+    async fn claim_final_notice(&self, job_id: &JobId, now: &Moment) -> Result<bool, StoreError> {
+        let mut tables = lock(&self.tables);
+        let Some(job) = tables.jobs.get_mut(job_id) else {
+            return Ok(false);
+        };
+        if job.item.final_notice_at.is_some() {
+            return Ok(false);
+        }
+        job.item.final_notice_at = Some(now.rfc3339());
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for MemoryStore {
+    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {
+        let mut tables = lock(&self.tables);
+        tables
+            .connections
+            .insert(connection.connection_id.clone(), connection.clone());
+        tables.owner_connections.insert(
+            (connection.owner.clone(), connection.connection_id.clone()),
+            OwnerEntry {
+                expires_at: connection.expires_at,
+                job_id: None,
+            },
+        );
+        Ok(())
+    }
+
+    async fn connection(&self, connection_id: &str) -> Result<Option<Connection>, StoreError> {
+        Ok(lock(&self.tables).connections.get(connection_id).cloned())
+    }
+
+    async fn delete_connection(&self, connection_id: &str) -> Result<(), StoreError> {
+        let mut tables = lock(&self.tables);
+        if let Some(connection) = tables.connections.remove(connection_id) {
+            tables
+                .owner_connections
+                .remove(&(connection.owner, connection.connection_id));
+        }
+        Ok(())
+    }
+
+    async fn connections_of(&self, owner: &str, now: &Moment) -> Result<Vec<String>, StoreError> {
+        Ok(lock(&self.tables)
+            .owner_connections
+            .iter()
+            .filter(|((entry_owner, _), entry)| {
+                entry_owner == owner && entry.expires_at > now.epoch_seconds()
+            })
+            .map(|((_, connection_id), _)| connection_id.clone())
+            .collect())
+    }
+
+    async fn subscribe(
+        &self,
+        owner: &str,
+        connection_id: &str,
+        job_id: &JobId,
+    ) -> Result<(), StoreError> {
+        let mut tables = lock(&self.tables);
+        match tables
+            .owner_connections
+            .get_mut(&(owner.to_owned(), connection_id.to_owned()))
+        {
+            Some(entry) => {
+                entry.job_id = Some(job_id.clone());
+                Ok(())
+            }
+            None => Err(StoreError::NotFound(format!("connection {connection_id}"))),
+        }
+    }
+}
+
+/// Objects in memory; presigned URLs are fake but carry the key, length and type.
+#[derive(Default)]
+pub struct MemoryObjects {
+    objects: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemoryObjects {
+    pub fn new() -> MemoryObjects {
+        MemoryObjects::default()
+    }
+
+    pub fn put(&self, key: &str, bytes: impl Into<Vec<u8>>) {
+        lock(&self.objects).insert(key.to_owned(), bytes.into());
+    }
+}
+
+#[async_trait]
+impl ObjectStore for MemoryObjects {
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_length: u64,
+        expires_in: Duration,
+    ) -> Result<PresignedPut, StoreError> {
+        let headers = BTreeMap::from([
+            ("content-length".to_owned(), content_length.to_string()),
+            ("content-type".to_owned(), "application/pdf".to_owned()),
+        ]);
+        Ok(PresignedPut {
+            url: format!(
+                "https://uploads.invalid/{key}?X-Amz-Expires={}",
+                expires_in.as_secs()
+            ),
+            headers,
+        })
+    }
+
+    async fn size(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        Ok(lock(&self.objects)
+            .get(key)
+            .map(|bytes| u64::try_from(bytes.len()).unwrap_or(u64::MAX)))
+    }
+
+    async fn read_prefix(&self, key: &str, len: u64) -> Result<Vec<u8>, StoreError> {
+        let objects = lock(&self.objects);
+        let bytes = objects
+            .get(key)
+            .ok_or_else(|| StoreError::NotFound(format!("object {key}")))?;
+        let end = usize::try_from(len).unwrap_or(usize::MAX).min(bytes.len());
+        Ok(bytes[..end].to_vec())
+    }
+
+    async fn read(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        lock(&self.objects)
+            .get(key)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(format!("object {key}")))
+    }
+}
+
+/// Records what was posted; connections listed as gone answer 410, failing ones an error.
+#[derive(Default)]
+pub struct RecordingPoster {
+    gone: BTreeSet<String>,
+    failing: BTreeSet<String>,
+    posted: Mutex<Vec<(String, serde_json::Value)>>,
+}
+
+impl RecordingPoster {
+    pub fn new() -> RecordingPoster {
+        RecordingPoster::default()
+    }
+
+    pub fn with_gone(mut self, connection_id: &str) -> RecordingPoster {
+        self.gone.insert(connection_id.to_owned());
+        self
+    }
+
+    pub fn with_failing(mut self, connection_id: &str) -> RecordingPoster {
+        self.failing.insert(connection_id.to_owned());
+        self
+    }
+
+    /// Every delivered message, as JSON, with its connection.
+    pub fn posted(&self) -> Vec<(String, serde_json::Value)> {
+        lock(&self.posted).clone()
+    }
+}
+
+#[async_trait]
+impl ConnectionPoster for RecordingPoster {
+    async fn post(&self, connection_id: &str, message: &[u8]) -> Result<(), PostError> {
+        if self.gone.contains(connection_id) {
+            return Err(PostError::Gone);
+        }
+        if self.failing.contains(connection_id) {
+            return Err(PostError::Failed("simulated 500".into()));
+        }
+        let value = serde_json::from_slice(message)
+            .map_err(|err| PostError::Failed(format!("not JSON: {err}")))?;
+        lock(&self.posted).push((connection_id.to_owned(), value));
+        Ok(())
+    }
+}

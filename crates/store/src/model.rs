@@ -1,0 +1,136 @@
+use narratix_domain::{FileStatus, JobId, JobStatus, LabeledPair, TokenUsage};
+use serde::{Deserialize, Serialize};
+
+/// Wire names the store writes for job-level failures that no Lambda reports: they are not in
+/// the state machine's error table because nothing retries or catches them.
+pub mod job_errors {
+    /// The execution was stopped by an operator (`ABORTED`).
+    pub const ABORTED: &str = "Job.Aborted";
+    /// The execution ran past its `TimeoutSeconds` (`TIMED_OUT`).
+    pub const TIMED_OUT: &str = "Job.TimedOut";
+    /// The execution failed outside every Catch (`FAILED`).
+    pub const FAILED: &str = "Job.Failed";
+}
+
+/// An error as stored on a job or file item. The name is free text here because the state
+/// machine may record names outside the Rust table (`States.Timeout`, `Lambda.Unknown`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredError {
+    pub error: String,
+    pub cause: String,
+}
+
+impl StoredError {
+    pub fn new(error: impl Into<String>, cause: impl AsRef<str>) -> StoredError {
+        StoredError {
+            error: error.into(),
+            cause: narratix_domain::one_line(cause.as_ref()),
+        }
+    }
+}
+
+/// A file of a job about to be created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    pub file_id: String,
+    pub name: String,
+    pub key: String,
+    pub size_bytes: u64,
+}
+
+/// A job about to be created, status `CREATED`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub job_id: JobId,
+    pub owner: String,
+    /// RFC 3339; also the sort key of the owner's job list.
+    pub created_at: String,
+    /// Epoch seconds after which an unstarted job is deleted by the table's TTL.
+    pub expires_at: i64,
+    pub files: Vec<NewFile>,
+}
+
+/// The job item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobItem {
+    pub job_id: JobId,
+    pub owner: String,
+    pub status: JobStatus,
+    pub created_at: String,
+    pub file_count: u32,
+    pub succeeded: u32,
+    pub failed: u32,
+    pub error: Option<StoredError>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub final_notice_at: Option<String>,
+}
+
+/// A file item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileItem {
+    pub file_id: String,
+    pub name: String,
+    pub key: String,
+    pub size_bytes: u64,
+    pub status: FileStatus,
+    pub error: Option<StoredError>,
+    pub pages: Option<u32>,
+    pub chars: Option<u64>,
+    pub truncated: bool,
+    /// The pairs when stored inline (`pairs` attribute).
+    pub pairs: Option<Vec<LabeledPair>>,
+    /// The S3 key of the pairs when they were too large to store inline.
+    pub result_key: Option<String>,
+    pub pair_count: Option<u32>,
+    pub usage: TokenUsage,
+    pub labeled_at: Option<String>,
+}
+
+impl FileItem {
+    /// A fresh file item as created with its job.
+    pub fn pending(file: &NewFile) -> FileItem {
+        FileItem {
+            file_id: file.file_id.clone(),
+            name: file.name.clone(),
+            key: file.key.clone(),
+            size_bytes: file.size_bytes,
+            status: FileStatus::Pending,
+            error: None,
+            pages: None,
+            chars: None,
+            truncated: false,
+            pairs: None,
+            result_key: None,
+            pair_count: None,
+            usage: TokenUsage::default(),
+            labeled_at: None,
+        }
+    }
+}
+
+/// A job with all its files, files in id order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSnapshot {
+    pub job: JobItem,
+    pub files: Vec<FileItem>,
+}
+
+/// A job's final status and counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobTally {
+    pub status: JobStatus,
+    pub succeeded: u32,
+    pub failed: u32,
+}
+
+/// A WebSocket connection and its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub connection_id: String,
+    pub owner: String,
+    pub connected_at: String,
+    /// Epoch seconds; the table's TTL deletes the connection afterwards.
+    pub expires_at: i64,
+}
