@@ -1,0 +1,654 @@
+//! The handler over in-memory ports: what each kind of message and failure becomes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use label_worker::ports::{
+    FileResult, LabelOutput, ObjectStore, PutOutcome, ResultTable, SaveOutcome, StoredPairs,
+    TaskCallback, TaskOutput, TextLabeler,
+};
+use label_worker::{Disposition, Worker, WorkerError, INLINE_PAIRS_MAX_BYTES};
+use narratix_domain::{Category, ErrorKind, JobId, LabeledPair, TokenUsage, WireError};
+
+const TEXT_KEY: &str = "text/job-1/f1.txt";
+const TEXT: &str = "1. 지원 동기를 기술해 주세요.\n저는 고객의 문제를 푸는 일이 좋아 지원했습니다.";
+
+#[derive(Clone, Default)]
+struct MemObjects {
+    objects: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    /// Keys whose reads and writes fail as if S3 were down.
+    down: Arc<Mutex<HashSet<String>>>,
+}
+
+impl MemObjects {
+    fn with_text(key: &str, text: &str) -> Self {
+        let store = MemObjects::default();
+        store.insert(key, text.as_bytes());
+        store
+    }
+    fn insert(&self, key: &str, bytes: &[u8]) {
+        self.objects
+            .lock()
+            .expect("lock")
+            .insert(key.to_owned(), bytes.to_vec());
+    }
+    fn object(&self, key: &str) -> Option<Vec<u8>> {
+        self.objects.lock().expect("lock").get(key).cloned()
+    }
+    fn fail(&self, key: &str) -> Result<(), WorkerError> {
+        if self.down.lock().expect("lock").contains(key) {
+            Err(WorkerError::StorageUnavailable(format!(
+                "s3 get {key}: timed out"
+            )))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for MemObjects {
+    async fn get(&self, key: &str) -> Result<Vec<u8>, WorkerError> {
+        self.fail(key)?;
+        self.object(key)
+            .ok_or_else(|| WorkerError::NotFound(format!("s3 object {key}")))
+    }
+    async fn put_if_absent(&self, key: &str, body: Vec<u8>) -> Result<PutOutcome, WorkerError> {
+        self.fail(key)?;
+        let mut objects = self.objects.lock().expect("lock");
+        if objects.contains_key(key) {
+            return Ok(PutOutcome::AlreadyExists);
+        }
+        objects.insert(key.to_owned(), body);
+        Ok(PutOutcome::Written)
+    }
+}
+
+#[derive(Clone, Default)]
+struct MemTable {
+    items: Arc<Mutex<HashMap<(String, String), FileResult>>>,
+    down: Arc<Mutex<bool>>,
+    writes: Arc<Mutex<usize>>,
+}
+
+impl MemTable {
+    fn result(&self, job: &str, file: &str) -> Option<FileResult> {
+        self.items
+            .lock()
+            .expect("lock")
+            .get(&(job.to_owned(), file.to_owned()))
+            .cloned()
+    }
+    fn check_up(&self) -> Result<(), WorkerError> {
+        if *self.down.lock().expect("lock") {
+            Err(WorkerError::StorageUnavailable(
+                "dynamodb: could not connect".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl ResultTable for MemTable {
+    async fn labeled_counts(
+        &self,
+        job_id: &JobId,
+        file_id: &str,
+    ) -> Result<Option<TaskOutput>, WorkerError> {
+        self.check_up()?;
+        Ok(self
+            .result(job_id.as_str(), file_id)
+            .map(|r| r.task_output()))
+    }
+    async fn save_once(
+        &self,
+        job_id: &JobId,
+        file_id: &str,
+        result: &FileResult,
+    ) -> Result<SaveOutcome, WorkerError> {
+        self.check_up()?;
+        let mut items = self.items.lock().expect("lock");
+        let key = (job_id.as_str().to_owned(), file_id.to_owned());
+        if let Some(stored) = items.get(&key) {
+            return Ok(SaveOutcome::AlreadyLabeled(stored.task_output()));
+        }
+        items.insert(key, result.clone());
+        *self.writes.lock().expect("lock") += 1;
+        Ok(SaveOutcome::Saved)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Sent {
+    Success(String, TaskOutput),
+    Failure(String, WireError),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StepFunctions {
+    Waiting,
+    TaskTimedOut,
+    Unreachable,
+}
+
+#[derive(Clone)]
+struct RecordingCallback {
+    sent: Arc<Mutex<Vec<Sent>>>,
+    state: Arc<Mutex<StepFunctions>>,
+}
+
+impl Default for RecordingCallback {
+    fn default() -> Self {
+        RecordingCallback {
+            sent: Arc::default(),
+            state: Arc::new(Mutex::new(StepFunctions::Waiting)),
+        }
+    }
+}
+
+impl RecordingCallback {
+    fn sent(&self) -> Vec<Sent> {
+        self.sent.lock().expect("lock").clone()
+    }
+    fn answer(&self, sent: Sent) -> Result<(), WorkerError> {
+        match *self.state.lock().expect("lock") {
+            StepFunctions::Waiting => {
+                self.sent.lock().expect("lock").push(sent);
+                Ok(())
+            }
+            StepFunctions::TaskTimedOut => Err(WorkerError::TaskGone(
+                "SendTaskSuccess: TaskTimedOut: Task Timed Out".into(),
+            )),
+            StepFunctions::Unreachable => Err(WorkerError::CallbackUnavailable(
+                "SendTaskSuccess: could not connect".into(),
+            )),
+        }
+    }
+}
+
+#[async_trait]
+impl TaskCallback for RecordingCallback {
+    async fn succeed(&self, task_token: &str, output: &TaskOutput) -> Result<(), WorkerError> {
+        self.answer(Sent::Success(task_token.to_owned(), *output))
+    }
+    async fn fail(&self, task_token: &str, error: &WireError) -> Result<(), WorkerError> {
+        self.answer(Sent::Failure(task_token.to_owned(), error.clone()))
+    }
+}
+
+type LabelFn = dyn Fn(&str) -> Result<LabelOutput, WireError> + Send + Sync;
+
+#[derive(Clone)]
+struct ScriptedLabeler {
+    script: Arc<LabelFn>,
+    calls: Arc<Mutex<usize>>,
+}
+
+impl ScriptedLabeler {
+    fn new(
+        script: impl Fn(&str) -> Result<LabelOutput, WireError> + Send + Sync + 'static,
+    ) -> Self {
+        ScriptedLabeler {
+            script: Arc::new(script),
+            calls: Arc::default(),
+        }
+    }
+    fn one_pair() -> Self {
+        ScriptedLabeler::new(|text| {
+            let (question, answer) = text.split_once('\n').expect("two lines");
+            Ok(LabelOutput {
+                pairs: vec![LabeledPair {
+                    question: question.to_owned(),
+                    answer: answer.to_owned(),
+                    category: Category::Motivation,
+                }],
+                usage: TokenUsage {
+                    input_tokens: 410,
+                    output_tokens: 22,
+                    calls: 1,
+                },
+            })
+        })
+    }
+    fn calls(&self) -> usize {
+        *self.calls.lock().expect("lock")
+    }
+}
+
+#[async_trait]
+impl TextLabeler for ScriptedLabeler {
+    async fn label(&self, text: &str) -> Result<LabelOutput, WireError> {
+        *self.calls.lock().expect("lock") += 1;
+        (self.script)(text)
+    }
+}
+
+struct Fixture {
+    objects: MemObjects,
+    table: MemTable,
+    callback: RecordingCallback,
+    labeler: ScriptedLabeler,
+}
+
+impl Fixture {
+    fn new(labeler: ScriptedLabeler) -> Self {
+        Fixture {
+            objects: MemObjects::with_text(TEXT_KEY, TEXT),
+            table: MemTable::default(),
+            callback: RecordingCallback::default(),
+            labeler,
+        }
+    }
+    fn worker(&self) -> Worker<MemObjects, MemTable, RecordingCallback, ScriptedLabeler> {
+        Worker::new(
+            self.objects.clone(),
+            self.table.clone(),
+            self.callback.clone(),
+            self.labeler.clone(),
+        )
+    }
+}
+
+fn message(id: &str, body: Option<&str>) -> SqsMessage {
+    let mut message = SqsMessage::default();
+    message.message_id = Some(id.to_owned());
+    message.body = body.map(str::to_owned);
+    message
+}
+
+fn task_body(token: &str, file_id: &str, text_key: &str) -> String {
+    serde_json::json!({"taskToken": token, "jobId": "job-1", "fileId": file_id, "textKey": text_key})
+        .to_string()
+}
+
+fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = messages;
+    event
+}
+
+async fn failed_ids(fixture: &Fixture, event: SqsEvent) -> Vec<String> {
+    fixture
+        .worker()
+        .handle_batch(event)
+        .await
+        .batch_item_failures
+        .into_iter()
+        .map(|failure| failure.item_identifier)
+        .collect()
+}
+
+const EXPECTED_OUTPUT: TaskOutput = TaskOutput {
+    pair_count: 1,
+    input_tokens: 410,
+    output_tokens: 22,
+};
+
+#[tokio::test]
+async fn labels_stores_and_reports_success() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+
+    assert!(failed.is_empty());
+    assert_eq!(
+        fixture.callback.sent(),
+        vec![Sent::Success("tok-1".into(), EXPECTED_OUTPUT)]
+    );
+    let stored = fixture.table.result("job-1", "f1").expect("stored");
+    assert_eq!(stored.pair_count, 1);
+    assert_eq!(stored.usage.calls, 1);
+    assert!(stored.labeled_at.starts_with("20"), "{}", stored.labeled_at);
+    let StoredPairs::Inline(json) = &stored.pairs else {
+        panic!("small results stay in the item");
+    };
+    let pairs: Vec<LabeledPair> = serde_json::from_str(json).expect("pairs JSON");
+    assert_eq!(
+        pairs[0].answer,
+        "저는 고객의 문제를 푸는 일이 좋아 지원했습니다."
+    );
+    assert_eq!(pairs[0].category, Category::Motivation);
+}
+
+#[tokio::test]
+async fn every_label_error_fails_the_task_under_its_wire_name() {
+    let label_errors = [
+        ErrorKind::LabelRateLimited,
+        ErrorKind::LabelUpstream,
+        ErrorKind::LabelTimeout,
+        ErrorKind::LabelInvalidResponse,
+        ErrorKind::LabelAuth,
+        ErrorKind::LabelEmpty,
+    ];
+    for kind in label_errors {
+        let fixture = Fixture::new(ScriptedLabeler::new(move |_| {
+            Err(kind.with_cause("provider said no"))
+        }));
+        let body = task_body("tok-1", "f1", TEXT_KEY);
+        let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+
+        assert!(
+            failed.is_empty(),
+            "{kind}: the state machine decides, not SQS"
+        );
+        assert_eq!(
+            fixture.callback.sent(),
+            vec![Sent::Failure(
+                "tok-1".into(),
+                kind.with_cause("provider said no")
+            )]
+        );
+        assert!(
+            fixture.table.result("job-1", "f1").is_none(),
+            "{kind}: nothing stored"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_redelivered_message_is_not_labeled_twice() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    for _ in 0..2 {
+        let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+        assert!(failed.is_empty());
+    }
+    assert_eq!(fixture.labeler.calls(), 1);
+    assert_eq!(*fixture.table.writes.lock().expect("lock"), 1);
+    assert_eq!(
+        fixture.callback.sent(),
+        vec![
+            Sent::Success("tok-1".into(), EXPECTED_OUTPUT),
+            Sent::Success("tok-1".into(), EXPECTED_OUTPUT)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn of_two_concurrent_deliveries_the_first_stored_result_wins() {
+    // While this delivery labels, another one stores its (different) result.
+    let table = MemTable::default();
+    let racing_table = table.clone();
+    let labeler = ScriptedLabeler::new(move |_| {
+        let first = FileResult {
+            pairs: StoredPairs::Inline("[]".into()),
+            pair_count: 5,
+            usage: TokenUsage {
+                input_tokens: 999,
+                output_tokens: 55,
+                calls: 2,
+            },
+            labeled_at: "2026-11-25T11:00:00Z".into(),
+        };
+        racing_table
+            .items
+            .lock()
+            .expect("lock")
+            .insert(("job-1".into(), "f1".into()), first);
+        ScriptedLabeler::one_pair_output()
+    });
+    let mut fixture = Fixture::new(labeler);
+    fixture.table = table;
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+
+    assert!(failed.is_empty());
+    let stored = fixture.table.result("job-1", "f1").expect("stored");
+    assert_eq!(stored.pair_count, 5, "the first result is kept");
+    assert_eq!(
+        fixture.callback.sent(),
+        vec![Sent::Success(
+            "tok-1".into(),
+            TaskOutput {
+                pair_count: 5,
+                input_tokens: 999,
+                output_tokens: 55
+            }
+        )]
+    );
+}
+
+impl ScriptedLabeler {
+    fn one_pair_output() -> Result<LabelOutput, WireError> {
+        Ok(LabelOutput {
+            pairs: vec![LabeledPair {
+                question: "q".into(),
+                answer: "a".into(),
+                category: Category::Other,
+            }],
+            usage: TokenUsage::default(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_task_that_timed_out_is_done() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    *fixture.callback.state.lock().expect("lock") = StepFunctions::TaskTimedOut;
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+
+    assert!(
+        failed.is_empty(),
+        "the execution moved on; retrying cannot help"
+    );
+    assert!(fixture.table.result("job-1", "f1").is_some());
+
+    // Same for a failure report.
+    let fixture = Fixture::new(ScriptedLabeler::new(|_| {
+        Err(ErrorKind::LabelAuth.with_cause("HTTP 401"))
+    }));
+    *fixture.callback.state.lock().expect("lock") = StepFunctions::TaskTimedOut;
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+    assert!(failed.is_empty());
+}
+
+#[tokio::test]
+async fn unreachable_step_functions_retries_the_message_and_the_retry_does_not_relabel() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    *fixture.callback.state.lock().expect("lock") = StepFunctions::Unreachable;
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+    assert_eq!(failed, vec!["m1"]);
+
+    *fixture.callback.state.lock().expect("lock") = StepFunctions::Waiting;
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+    assert!(failed.is_empty());
+    assert_eq!(fixture.labeler.calls(), 1);
+    assert_eq!(
+        fixture.callback.sent(),
+        vec![Sent::Success("tok-1".into(), EXPECTED_OUTPUT)]
+    );
+}
+
+#[tokio::test]
+async fn storage_down_is_a_batch_item_failure_for_that_message_only() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    fixture.objects.insert("text/job-1/f2.txt", TEXT.as_bytes());
+    fixture
+        .objects
+        .down
+        .lock()
+        .expect("lock")
+        .insert("text/job-1/f2.txt".into());
+    let ok = task_body("tok-1", "f1", TEXT_KEY);
+    let unreadable = task_body("tok-2", "f2", "text/job-1/f2.txt");
+    let failed = failed_ids(
+        &fixture,
+        batch(vec![
+            message("m1", Some(&ok)),
+            message("m2", Some(&unreadable)),
+        ]),
+    )
+    .await;
+
+    assert_eq!(failed, vec!["m2"]);
+    assert_eq!(
+        fixture.callback.sent(),
+        vec![Sent::Success("tok-1".into(), EXPECTED_OUTPUT)]
+    );
+
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    *fixture.table.down.lock().expect("lock") = true;
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&ok))])).await;
+    assert_eq!(failed, vec!["m1"]);
+    assert_eq!(
+        fixture.labeler.calls(),
+        0,
+        "no AI call before the table answers"
+    );
+    assert!(fixture.callback.sent().is_empty());
+}
+
+#[tokio::test]
+async fn missing_text_fails_the_task_as_not_found() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    let body = task_body("tok-1", "f1", "text/job-1/nope.txt");
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+
+    assert!(failed.is_empty());
+    let sent = fixture.callback.sent();
+    assert!(
+        matches!(&sent[..], [Sent::Failure(token, error)] if token == "tok-1" && error.kind == ErrorKind::StorageNotFound),
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_panicking_labeler_fails_the_task_as_internal_panic() {
+    let fixture = Fixture::new(ScriptedLabeler::new(|text| {
+        let lines: Vec<&str> = text.lines().collect();
+        let _ = lines[lines.len() + 1];
+        ScriptedLabeler::one_pair_output()
+    }));
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+
+    assert!(failed.is_empty());
+    let sent = fixture.callback.sent();
+    assert!(
+        matches!(&sent[..], [Sent::Failure(_, error)] if error.kind == ErrorKind::InternalPanic),
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_body_without_a_token_is_dropped() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    let failed = failed_ids(
+        &fixture,
+        batch(vec![
+            message("m1", Some("지원동기: not json")),
+            message("m2", None),
+            message(
+                "m3",
+                Some(r#"{"jobId":"job-1","fileId":"f1","textKey":"k"}"#),
+            ),
+        ]),
+    )
+    .await;
+
+    assert!(
+        failed.is_empty(),
+        "another delivery would read the same bytes"
+    );
+    assert!(fixture.callback.sent().is_empty());
+    assert_eq!(fixture.labeler.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_malformed_body_with_a_token_fails_its_task_as_input_invalid() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    let body = r#"{"taskToken":"tok-9","jobId":"job-1","textKey":"k"}"#;
+    let disposition = fixture
+        .worker()
+        .handle_message(&message("m1", Some(body)))
+        .await;
+
+    assert_eq!(disposition, Disposition::Done);
+    let sent = fixture.callback.sent();
+    assert!(
+        matches!(&sent[..], [Sent::Failure(token, error)]
+            if token == "tok-9" && error.kind == ErrorKind::InputInvalid && error.cause.contains("fileId")),
+        "{sent:?}"
+    );
+    assert_eq!(fixture.labeler.calls(), 0);
+}
+
+fn long_pairs_labeler(answer_chars: usize, category: Category) -> ScriptedLabeler {
+    ScriptedLabeler::new(move |_| {
+        Ok(LabelOutput {
+            pairs: (0..3)
+                .map(|i| LabeledPair {
+                    question: format!("{}. 질문", i + 1),
+                    answer: "가".repeat(answer_chars),
+                    category,
+                })
+                .collect(),
+            usage: TokenUsage {
+                input_tokens: 30_000,
+                output_tokens: 80,
+                calls: 1,
+            },
+        })
+    })
+}
+
+#[tokio::test]
+async fn a_large_result_goes_to_s3_and_the_item_holds_its_key() {
+    // 3 answers of 8,000 three-byte characters: over the 64 KiB inline limit.
+    let fixture = Fixture::new(long_pairs_labeler(8_000, Category::JobSkill));
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+
+    assert!(failed.is_empty());
+    let stored = fixture.table.result("job-1", "f1").expect("stored");
+    assert_eq!(
+        stored.pairs,
+        StoredPairs::Object("results/job-1/f1.json".into())
+    );
+    let object = fixture
+        .objects
+        .object("results/job-1/f1.json")
+        .expect("object");
+    assert!(object.len() > INLINE_PAIRS_MAX_BYTES);
+    let pairs: Vec<LabeledPair> = serde_json::from_slice(&object).expect("pairs JSON");
+    assert_eq!(pairs.len(), 3);
+    assert_eq!(pairs[2].category, Category::JobSkill);
+}
+
+#[tokio::test]
+async fn a_result_object_left_by_an_earlier_delivery_is_kept_and_counted() {
+    let fixture = Fixture::new(long_pairs_labeler(8_000, Category::JobSkill));
+    // An earlier delivery wrote its object (2 pairs) and stopped before the table write.
+    let earlier: Vec<LabeledPair> = (0..2)
+        .map(|_| LabeledPair {
+            question: "질문".into(),
+            answer: "나".repeat(12_000),
+            category: Category::Values,
+        })
+        .collect();
+    let earlier_json = serde_json::to_vec(&earlier).expect("json");
+    fixture
+        .objects
+        .insert("results/job-1/f1.json", &earlier_json);
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    let failed = failed_ids(&fixture, batch(vec![message("m1", Some(&body))])).await;
+
+    assert!(failed.is_empty());
+    assert_eq!(
+        fixture.objects.object("results/job-1/f1.json"),
+        Some(earlier_json)
+    );
+    let stored = fixture.table.result("job-1", "f1").expect("stored");
+    assert_eq!(stored.pair_count, 2, "the count describes the kept object");
+    let sent = fixture.callback.sent();
+    assert!(
+        matches!(&sent[..], [Sent::Success(_, out)] if out.pair_count == 2),
+        "{sent:?}"
+    );
+}
