@@ -134,7 +134,9 @@ impl<'a> Reader<'a> {
     fn error(&self) -> Result<Option<StoredError>, StoreError> {
         Ok(self.opt_s("error")?.map(|error| StoredError {
             error,
-            cause: self.opt_s("cause").ok().flatten().unwrap_or_default(),
+            cause: StoredError::readable_cause(
+                &self.opt_s("cause").ok().flatten().unwrap_or_default(),
+            ),
         }))
     }
 }

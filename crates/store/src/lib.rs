@@ -14,6 +14,7 @@ mod model;
 mod moment;
 pub mod notice;
 pub mod ports;
+pub mod runtime;
 mod s3;
 
 pub use apigw::ApiGatewayPoster;

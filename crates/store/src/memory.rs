@@ -386,3 +386,78 @@ impl ConnectionPoster for RecordingPoster {
         Ok(())
     }
 }
+
+/// A store whose every call fails as if DynamoDB were unreachable.
+#[derive(Default)]
+pub struct UnavailableStore;
+
+fn down() -> StoreError {
+    StoreError::unavailable("DynamoDB", "any", "simulated outage")
+}
+
+#[async_trait]
+impl JobStore for UnavailableStore {
+    async fn create_job(&self, _job: &NewJob) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn job(&self, _job_id: &JobId) -> Result<Option<JobItem>, StoreError> {
+        Err(down())
+    }
+    async fn snapshot(&self, _job_id: &JobId) -> Result<Option<JobSnapshot>, StoreError> {
+        Err(down())
+    }
+    async fn jobs_of(&self, _owner: &str, _limit: u32) -> Result<Vec<JobItem>, StoreError> {
+        Err(down())
+    }
+    async fn mark_started(
+        &self,
+        _job_id: &JobId,
+        _file_ids: &[String],
+        _now: &Moment,
+    ) -> Result<bool, StoreError> {
+        Err(down())
+    }
+    async fn finish(
+        &self,
+        _job_id: &JobId,
+        _tally: &JobTally,
+        _now: &Moment,
+    ) -> Result<bool, StoreError> {
+        Err(down())
+    }
+    async fn fail(
+        &self,
+        _job_id: &JobId,
+        _error: &StoredError,
+        _now: &Moment,
+    ) -> Result<bool, StoreError> {
+        Err(down())
+    }
+    async fn claim_final_notice(&self, _job_id: &JobId, _now: &Moment) -> Result<bool, StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for UnavailableStore {
+    async fn put_connection(&self, _connection: &Connection) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn connection(&self, _connection_id: &str) -> Result<Option<Connection>, StoreError> {
+        Err(down())
+    }
+    async fn delete_connection(&self, _connection_id: &str) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn connections_of(&self, _owner: &str, _now: &Moment) -> Result<Vec<String>, StoreError> {
+        Err(down())
+    }
+    async fn subscribe(
+        &self,
+        _owner: &str,
+        _connection_id: &str,
+        _job_id: &JobId,
+    ) -> Result<(), StoreError> {
+        Err(down())
+    }
+}

@@ -21,6 +21,20 @@ pub struct StoredError {
 }
 
 impl StoredError {
+    /// A cause as the state machine recorded it: for a Lambda error that is the JSON
+    /// `{"errorType", "errorMessage"}`, of which only the message is worth showing.
+    pub fn readable_cause(cause: &str) -> String {
+        #[derive(Deserialize)]
+        struct LambdaError {
+            #[serde(rename = "errorMessage")]
+            error_message: String,
+        }
+        match serde_json::from_str::<LambdaError>(cause) {
+            Ok(lambda) => narratix_domain::one_line(&lambda.error_message),
+            Err(_) => narratix_domain::one_line(cause),
+        }
+    }
+
     pub fn new(error: impl Into<String>, cause: impl AsRef<str>) -> StoredError {
         StoredError {
             error: error.into(),

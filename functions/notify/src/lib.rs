@@ -1,0 +1,131 @@
+//! `notify`: `{jobId, event, fileId?, stage?}` → one WebSocket message to each of the owner's
+//! connections; `{sent, gone}`. Delivery problems are counted and logged, never raised.
+
+use narratix_domain::WireError;
+use narratix_store::notice::{Delivery, Notifier, NotifyEvent};
+use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobStore};
+use narratix_store::Moment;
+
+pub async fn handle<J, C, P>(
+    notifier: &Notifier<'_, J, C, P>,
+    event: NotifyEvent,
+    now: Moment,
+) -> Result<Delivery, WireError>
+where
+    J: JobStore,
+    C: ConnectionStore,
+    P: ConnectionPoster,
+{
+    Ok(notifier.notify(&event, &now).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use narratix_domain::lambda::decode;
+    use narratix_domain::JobId;
+    use narratix_store::memory::{MemoryStore, RecordingPoster, UnavailableStore};
+    use narratix_store::{Connection, NewFile, NewJob};
+    use serde_json::json;
+
+    fn now() -> Moment {
+        Moment::from_epoch_seconds(1_795_000_000)
+    }
+
+    async fn store() -> MemoryStore {
+        let store = MemoryStore::new();
+        store
+            .create_job(&NewJob {
+                job_id: JobId::parse("job-1").expect("id"),
+                owner: "alice".into(),
+                created_at: now().rfc3339(),
+                expires_at: 0,
+                files: vec![NewFile {
+                    file_id: "f1".into(),
+                    name: "a.pdf".into(),
+                    key: "uploads/job-1/f1.pdf".into(),
+                    size_bytes: 10,
+                }],
+            })
+            .await
+            .expect("create");
+        for id in ["c1", "c2"] {
+            store
+                .put_connection(&Connection {
+                    connection_id: id.into(),
+                    owner: "alice".into(),
+                    connected_at: now().rfc3339(),
+                    expires_at: now().plus_seconds(60).epoch_seconds(),
+                })
+                .await
+                .expect("connect");
+        }
+        store
+    }
+
+    #[tokio::test]
+    async fn posts_progress_and_deletes_gone_connections() {
+        let store = store().await;
+        let poster = RecordingPoster::new().with_gone("c2");
+        let notifier = Notifier {
+            jobs: &store,
+            connections: &store,
+            poster: &poster,
+        };
+        let event = decode::<NotifyEvent>(json!({
+            "jobId": "job-1", "event": "fileProgress", "fileId": "f1", "stage": "EXTRACTING"
+        }))
+        .expect("event");
+        let delivery = handle(&notifier, event, now()).await.expect("notify");
+        assert_eq!(
+            serde_json::to_value(delivery).expect("json"),
+            json!({"sent": 1, "gone": 1})
+        );
+        assert_eq!(poster.posted()[0].1["type"], "fileProgress");
+        assert!(store.connection("c2").await.expect("read").is_none());
+    }
+
+    #[tokio::test]
+    async fn each_failure_has_its_wire_name() {
+        let poster = RecordingPoster::new();
+        let store = store().await;
+        let notifier = Notifier {
+            jobs: &store,
+            connections: &store,
+            poster: &poster,
+        };
+        let no_file =
+            decode::<NotifyEvent>(json!({"jobId": "job-1", "event": "fileDone"})).expect("event");
+        assert_eq!(
+            handle(&notifier, no_file, now())
+                .await
+                .expect_err("invalid")
+                .name(),
+            "Input.Invalid"
+        );
+        let unknown =
+            decode::<NotifyEvent>(json!({"jobId": "job-2", "event": "jobFailed"})).expect("event");
+        assert_eq!(
+            handle(&notifier, unknown.clone(), now())
+                .await
+                .expect_err("missing")
+                .name(),
+            "Storage.NotFound"
+        );
+        let down = Notifier {
+            jobs: &UnavailableStore,
+            connections: &UnavailableStore,
+            poster: &poster,
+        };
+        assert_eq!(
+            handle(&down, unknown, now())
+                .await
+                .expect_err("down")
+                .name(),
+            "Storage.Unavailable"
+        );
+        let bad_kind = decode::<NotifyEvent>(json!({"jobId": "job-1", "event": "jobStarted"}))
+            .expect_err("unknown event");
+        assert_eq!(bad_kind.name(), "Input.Invalid");
+    }
+}

@@ -1,0 +1,155 @@
+//! `reaper`: an EventBridge "Step Functions Execution Status Change" for an execution that
+//! ended TIMED_OUT, ABORTED or FAILED → the job (execution name = job id) is FAILED unless it
+//! was final, and its owner gets the final notice once.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use narratix_domain::{ErrorKind, JobId, WireError};
+use narratix_store::lifecycle::{reap, ReapOutput};
+use narratix_store::notice::Notifier;
+use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobStore};
+use narratix_store::Moment;
+use serde::{Deserialize, Serialize};
+
+/// The `detail` of a Step Functions execution status change (only what the reaper reads).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionStatusChange {
+    pub execution_arn: String,
+    /// The execution name, which is the job id.
+    pub name: String,
+    pub status: String,
+}
+
+pub type ExecutionEvent = EventBridgeEvent<ExecutionStatusChange>;
+
+pub async fn handle<J, C, P>(
+    notifier: &Notifier<'_, J, C, P>,
+    event: ExecutionEvent,
+    now: Moment,
+) -> Result<ReapOutput, WireError>
+where
+    J: JobStore,
+    C: ConnectionStore,
+    P: ConnectionPoster,
+{
+    let detail = event.detail;
+    let job_id = JobId::parse(&detail.name).map_err(|_| {
+        ErrorKind::InputInvalid.with_cause(format!(
+            "execution {} is not named by a job id",
+            detail.execution_arn
+        ))
+    })?;
+    tracing::info!(job_id = %job_id, status = detail.status, "execution ended");
+    Ok(reap(notifier, &job_id, &detail.status, &now).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use narratix_domain::lambda::decode;
+    use narratix_domain::JobStatus;
+    use narratix_store::memory::{MemoryStore, RecordingPoster, UnavailableStore};
+    use narratix_store::{Connection, NewJob};
+    use serde_json::json;
+
+    fn now() -> Moment {
+        Moment::from_epoch_seconds(1_795_000_000)
+    }
+
+    fn status_change(name: &str, status: &str) -> serde_json::Value {
+        json!({
+            "version": "0",
+            "id": "315c1398-40ff-a850-213b-158f73e60175",
+            "detail-type": "Step Functions Execution Status Change",
+            "source": "aws.states",
+            "account": "123456789012",
+            "time": "2026-11-25T10:00:00Z",
+            "region": "eu-west-1",
+            "resources": [format!("arn:aws:states:eu-west-1:123456789012:execution:LabelJob:{name}")],
+            "detail": {
+                "executionArn": format!("arn:aws:states:eu-west-1:123456789012:execution:LabelJob:{name}"),
+                "stateMachineArn": "arn:aws:states:eu-west-1:123456789012:stateMachine:LabelJob",
+                "name": name,
+                "status": status,
+                "startDate": 1_795_000_000_000_u64,
+                "stopDate": 1_795_000_100_000_u64,
+                "input": "{}",
+                "inputDetails": {"included": true},
+                "output": null,
+                "outputDetails": null
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_execution_fails_the_job_and_tells_the_owner() {
+        let store = MemoryStore::new();
+        let job_id = JobId::parse("job-1").expect("id");
+        store
+            .create_job(&NewJob {
+                job_id: job_id.clone(),
+                owner: "alice".into(),
+                created_at: now().rfc3339(),
+                expires_at: 0,
+                files: vec![],
+            })
+            .await
+            .expect("create");
+        store
+            .put_connection(&Connection {
+                connection_id: "c1".into(),
+                owner: "alice".into(),
+                connected_at: now().rfc3339(),
+                expires_at: now().plus_seconds(60).epoch_seconds(),
+            })
+            .await
+            .expect("connect");
+        let poster = RecordingPoster::new();
+        let notifier = Notifier {
+            jobs: &store,
+            connections: &store,
+            poster: &poster,
+        };
+        let event = decode::<ExecutionEvent>(status_change("job-1", "TIMED_OUT")).expect("event");
+        let output = handle(&notifier, event, now()).await.expect("reap");
+        assert!(output.marked_failed);
+        let job = store.job(&job_id).await.expect("read").expect("job");
+        assert_eq!(job.status, JobStatus::Failed);
+        assert_eq!(
+            poster.posted()[0].1,
+            json!({"type": "jobFailed", "jobId": "job-1", "error": "Job.TimedOut", "cause": "execution TIMED_OUT"})
+        );
+    }
+
+    #[tokio::test]
+    async fn each_failure_has_its_wire_name() {
+        let poster = RecordingPoster::new();
+        let store = MemoryStore::new();
+        let notifier = Notifier {
+            jobs: &store,
+            connections: &store,
+            poster: &poster,
+        };
+        let foreign =
+            decode::<ExecutionEvent>(status_change("not a job id", "FAILED")).expect("event");
+        assert_eq!(
+            handle(&notifier, foreign, now())
+                .await
+                .expect_err("bad name")
+                .name(),
+            "Input.Invalid"
+        );
+        let down = Notifier {
+            jobs: &UnavailableStore,
+            connections: &UnavailableStore,
+            poster: &poster,
+        };
+        let event = decode::<ExecutionEvent>(status_change("job-1", "ABORTED")).expect("event");
+        assert_eq!(
+            handle(&down, event, now()).await.expect_err("down").name(),
+            "Storage.Unavailable"
+        );
+        let not_eventbridge = decode::<ExecutionEvent>(json!({"detail": {}})).expect_err("shape");
+        assert_eq!(not_eventbridge.name(), "Input.Invalid");
+    }
+}
