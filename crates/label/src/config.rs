@@ -147,7 +147,7 @@ pub const DEFAULT_MAX_INPUT_CHARS: usize = 30_000;
 /// Default client-side timeout of one provider call.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default longest line shown to the model; longer lines are shown by head and tail.
-pub const DEFAULT_MAX_LINE_CHARS: usize = 80;
+pub const DEFAULT_MAX_LINE_CHARS: usize = 40;
 
 /// How to label. [`LabelConfig::default`] is the offline labeler.
 #[derive(Debug, Clone, PartialEq, Eq)]

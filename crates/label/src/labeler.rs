@@ -1,9 +1,11 @@
+use std::ops::Range;
+
 use narratix_domain::{LabeledPair, TokenUsage};
 
 use crate::lines::{normalized_lines, truncate_to_chars};
 use crate::protocol::{
     instructions, numbered_lines, parse_categories, parse_split, repair_request, slice_pairs,
-    SpanPair, Task,
+    split_request, SpanPair, Task,
 };
 use crate::provider::{client_for, Conversation, ModelClient, Role, Turn};
 use crate::split::offline_split;
@@ -84,29 +86,34 @@ impl Labeler {
         client: &dyn ModelClient,
         lines: &[&str],
     ) -> Result<(Vec<SpanPair>, TokenUsage), LabelError> {
-        if self.config.hybrid {
-            let split = offline_split(lines);
-            if split.confident && (1..=self.config.max_pairs).contains(&split.pairs.len()) {
-                let questions = split.question_texts(lines);
-                let task = Task::Categorize {
-                    questions: questions.len(),
-                };
-                let (categories, usage) =
-                    ask(client, task, numbered_lines(&questions, 0), |reply| {
-                        parse_categories(reply, questions.len())
-                    })
-                    .await?;
-                return Ok((split.with_categories(&categories), usage));
-            }
+        let split = offline_split(lines);
+        let hybrid = self.config.hybrid
+            && split.confident
+            && (1..=self.config.max_pairs).contains(&split.pairs.len());
+        if hybrid {
+            let questions = split.question_texts(lines);
+            let task = Task::Categorize {
+                questions: questions.len(),
+            };
+            let (categories, usage) = ask(client, task, numbered_lines(&questions, 0), |reply| {
+                parse_categories(reply, questions.len())
+            })
+            .await?;
+            return Ok((split.with_categories(&categories), usage));
         }
         let task = Task::Split {
             max_pairs: self.config.max_pairs,
         };
         let max_pairs = self.config.max_pairs;
+        let likely_questions: Vec<Range<usize>> = split
+            .pairs
+            .iter()
+            .map(|(question, _)| question.clone())
+            .collect();
         ask(
             client,
             task,
-            numbered_lines(lines, self.config.max_line_chars),
+            split_request(lines, &likely_questions, self.config.max_line_chars),
             |reply| parse_split(reply, lines.len(), max_pairs),
         )
         .await

@@ -59,9 +59,36 @@ pub fn instructions(task: Task) -> String {
     }
 }
 
+/// Longest likely-question line shown whole in a split request.
+pub const MAX_QUESTION_LINE_CHARS: usize = 200;
+
 /// The lines numbered from 1, `N|text`; a line longer than `max_line_chars` (0: no limit)
-/// is shown by its head and tail, which is enough to tell a question from an answer.
+/// is shown by its head and tail.
 pub fn numbered_lines<S: AsRef<str>>(lines: &[S], max_line_chars: usize) -> String {
+    numbered(lines, |_| max_line_chars)
+}
+
+/// The document of a split request: every line numbered; lines in `likely_questions` (the
+/// offline splitter's guesses) shown whole up to [`MAX_QUESTION_LINE_CHARS`], every other line
+/// longer than `max_line_chars` (0: no limit) by its head and tail. Head and tail are all the
+/// model needs to tell an answer paragraph from a question, and answers are most of the text.
+pub fn split_request<S: AsRef<str>>(
+    lines: &[S],
+    likely_questions: &[Range<usize>],
+    max_line_chars: usize,
+) -> String {
+    numbered(lines, |index| {
+        if max_line_chars == 0 {
+            0
+        } else if likely_questions.iter().any(|range| range.contains(&index)) {
+            MAX_QUESTION_LINE_CHARS.max(max_line_chars)
+        } else {
+            max_line_chars
+        }
+    })
+}
+
+fn numbered<S: AsRef<str>>(lines: &[S], limit: impl Fn(usize) -> usize) -> String {
     let mut out = String::new();
     for (index, line) in lines.iter().enumerate() {
         if index > 0 {
@@ -69,7 +96,7 @@ pub fn numbered_lines<S: AsRef<str>>(lines: &[S], max_line_chars: usize) -> Stri
         }
         out.push_str(&(index + 1).to_string());
         out.push('|');
-        out.push_str(&preview(line.as_ref(), max_line_chars));
+        out.push_str(&preview(line.as_ref(), limit(index)));
     }
     out
 }
@@ -81,6 +108,9 @@ fn preview(line: &str, max_chars: usize) -> String {
     }
     let tail = max_chars / 4;
     let head = max_chars.saturating_sub(tail + 1).max(1);
+    if head + tail >= chars {
+        return line.to_owned();
+    }
     let mut out: String = line.chars().take(head).collect();
     out.push('…');
     out.extend(line.chars().skip(chars - tail));
@@ -383,4 +413,220 @@ pub fn split_reply(spans: &[SpanPair]) -> String {
 pub fn categories_reply(categories: &[Category]) -> String {
     let keys: Vec<&str> = categories.iter().map(|c| c.key()).collect();
     json!({ "c": keys }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINES: [&str; 6] = [
+        "자기소개서",
+        "1. 지원 동기를 기술해 주십시오. (500자)",
+        "저는 데이터로 고객의 불편을 푸는 일에 보람을 느낍니다.",
+        "그래서 지원했습니다.",
+        "2. 협업 경험을 쓰십시오.",
+        "팀 프로젝트에서 일정을 조율했습니다.",
+    ];
+    const VALID: &str = r#"{"pairs":[{"q":[2,2],"a":[3,4],"c":"MOTIVATION"},{"q":[5,5],"a":[6,6],"c":"TEAMWORK_EXPERIENCE"}]}"#;
+
+    fn split(reply: &str) -> Result<Vec<SpanPair>, String> {
+        parse_split(reply, LINES.len(), 10)
+    }
+
+    #[test]
+    fn valid_spans_become_zero_based_ranges() {
+        let pairs = split(VALID).expect("valid");
+        assert_eq!(
+            pairs,
+            vec![
+                SpanPair {
+                    question: 1..2,
+                    answer: 2..4,
+                    category: Category::Motivation
+                },
+                SpanPair {
+                    question: 4..5,
+                    answer: 5..6,
+                    category: Category::TeamworkExperience
+                },
+            ]
+        );
+        assert_eq!(split(&split_reply(&pairs)), Ok(pairs));
+    }
+
+    #[test]
+    fn tolerates_code_fences_around_the_json() {
+        assert!(split(&format!("```json\n{VALID}\n```")).is_ok());
+    }
+
+    #[test]
+    fn rejects_every_kind_of_bad_span() {
+        let cases = [
+            (
+                r#"{"pairs":[{"q":[2,2],"a":[3,7],"c":"MOTIVATION"}]}"#,
+                "outside lines 1 to 6",
+            ),
+            (
+                r#"{"pairs":[{"q":[0,1],"a":[3,4],"c":"MOTIVATION"}]}"#,
+                "outside lines 1 to 6",
+            ),
+            (
+                r#"{"pairs":[{"q":[2,2],"a":[4,3],"c":"MOTIVATION"}]}"#,
+                "starts after it ends",
+            ),
+            (
+                r#"{"pairs":[{"q":[2,3],"a":[3,4],"c":"MOTIVATION"}]}"#,
+                "answer must start after",
+            ),
+            (
+                r#"{"pairs":[{"q":[3,3],"a":[2,2],"c":"MOTIVATION"}]}"#,
+                "answer must start after",
+            ),
+            (
+                r#"{"pairs":[{"q":[2,2],"a":[3,5],"c":"MOTIVATION"},{"q":[5,5],"a":[6,6],"c":"VALUES"}]}"#,
+                "pair 2 overlaps",
+            ),
+            (
+                r#"{"pairs":[{"q":[5,5],"a":[6,6],"c":"VALUES"},{"q":[2,2],"a":[3,4],"c":"MOTIVATION"}]}"#,
+                "pair 2 overlaps or comes before",
+            ),
+            (
+                r#"{"pairs":[{"q":[2,2],"a":[3,4],"c":"HOBBY"}]}"#,
+                "not one of the 12",
+            ),
+            (
+                r#"{"pairs":[{"q":[2,2],"a":[3,4],"c":7}]}"#,
+                "not one of the 12",
+            ),
+            (r#"{"pairs":[{"q":[2,2],"a":[3,4]}]}"#, "not one of the 12"),
+            (
+                r#"{"pairs":[{"q":"2-2","a":[3,4],"c":"VALUES"}]}"#,
+                "must be [start, end]",
+            ),
+            (
+                r#"{"pairs":[{"q":[2],"a":[3,4],"c":"VALUES"}]}"#,
+                "two whole line numbers",
+            ),
+            (
+                r#"{"pairs":[{"q":[2.5,3],"a":[3,4],"c":"VALUES"}]}"#,
+                "two whole line numbers",
+            ),
+            (
+                r#"{"pairs":[{"q":[-2,3],"a":[3,4],"c":"VALUES"}]}"#,
+                "two whole line numbers",
+            ),
+            (
+                r#"{"pairs":[{"q":[18446744073709551615,18446744073709551616],"a":[3,4],"c":"VALUES"}]}"#,
+                "two whole line numbers",
+            ),
+            (
+                r#"{"pairs":[{"q":[2,18446744073709551615],"a":[3,4],"c":"VALUES"}]}"#,
+                "outside lines",
+            ),
+            (r#"{"pairs":[]}"#, "at least one pair"),
+            (r#"{"pairs":{}}"#, "\"pairs\" array"),
+            (r#"[{"q":[2,2],"a":[3,4],"c":"VALUES"}]"#, "\"pairs\" array"),
+            (
+                r#"{"pairs":[{"q":[2,2],"a":[3,4],"c":"VALUES""#,
+                "no JSON object",
+            ),
+            (
+                r#"{"pairs":[{"q":[2,2],"a":[3,4],"c":"VALUES"}"#,
+                "no JSON object",
+            ),
+            (
+                r#"{"pairs":[{"q":[2,2],"a":[3,4]"c":"VALUES"}]}"#,
+                "not valid JSON",
+            ),
+            ("", "no JSON object"),
+            ("} {", "no JSON object"),
+        ];
+        for (reply, expected) in cases {
+            let problem = split(reply).expect_err(reply);
+            assert!(problem.contains(expected), "{reply}: {problem}");
+            assert!(!problem.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn enforces_max_pairs() {
+        let problem = parse_split(VALID, LINES.len(), 1).expect_err("too many");
+        assert_eq!(problem, "2 pairs, at most 1 are allowed");
+    }
+
+    #[test]
+    fn categories_must_match_the_questions() {
+        assert_eq!(
+            parse_categories(r#"{"c":["VALUES","OTHER"]}"#, 2),
+            Ok(vec![Category::Values, Category::Other])
+        );
+        for (reply, expected) in [
+            (r#"{"c":["VALUES"]}"#, "1 categories for 2 questions"),
+            (r#"{"c":["VALUES","nope"]}"#, "category 2 is not one of"),
+            (r#"{"c":"VALUES"}"#, "\"c\" array"),
+            ("VALUES, OTHER", "no JSON object"),
+        ] {
+            let problem = parse_categories(reply, 2).expect_err(reply);
+            assert!(problem.contains(expected), "{reply}: {problem}");
+        }
+    }
+
+    #[test]
+    fn slices_answers_byte_identical_to_the_source_lines() {
+        let pairs = slice_pairs(&LINES, &split(VALID).expect("valid"));
+        assert_eq!(pairs[0].question, LINES[1]);
+        assert_eq!(pairs[0].answer, format!("{}\n{}", LINES[2], LINES[3]));
+        assert_eq!(pairs[1].question, LINES[4]);
+        assert_eq!(pairs[1].answer, LINES[5]);
+        assert_eq!(pairs[1].category, Category::TeamworkExperience);
+    }
+
+    #[test]
+    fn numbers_lines_and_shortens_long_ones() {
+        let lines = ["짧은 줄", &"가".repeat(100)];
+        let shown = numbered_lines(&lines, 40);
+        let (first, second) = shown.split_once('\n').expect("two lines");
+        assert_eq!(first, "1|짧은 줄");
+        assert!(second.starts_with("2|"));
+        assert_eq!(second.chars().count(), 2 + 40);
+        assert!(second.contains('…'));
+        assert_eq!(
+            numbered_lines(&lines, 0),
+            format!("1|짧은 줄\n2|{}", lines[1])
+        );
+    }
+
+    #[test]
+    fn likely_questions_are_shown_whole() {
+        let long_question = format!("1. {}", "나".repeat(90));
+        let answer = "다".repeat(90);
+        let lines = [long_question.as_str(), answer.as_str()];
+        let shown = split_request(&lines, &[0..1], 40);
+        assert!(shown.contains(&long_question));
+        assert!(!shown.contains(&answer));
+    }
+
+    #[test]
+    fn schemas_list_the_keys_and_close_objects() {
+        let schema = Task::Split { max_pairs: 10 }.shape().json_schema(true);
+        let item = &schema["properties"]["pairs"]["items"];
+        assert_eq!(item["additionalProperties"], false);
+        assert_eq!(item["required"], json!(["q", "a", "c"]));
+        assert_eq!(
+            item["properties"]["c"]["enum"].as_array().map(Vec::len),
+            Some(12)
+        );
+        assert!(schema["properties"]["pairs"].get("maxItems").is_none());
+        let loose = Task::Split { max_pairs: 10 }.shape().json_schema(false);
+        assert_eq!(loose["properties"]["pairs"]["maxItems"], 10);
+        let gemini = Task::Categorize { questions: 3 }.shape().gemini_schema();
+        assert_eq!(gemini["type"], "OBJECT");
+        assert_eq!(gemini["properties"]["c"]["minItems"], 3);
+    }
+
+    #[test]
+    fn prompts_are_short() {
+        assert!(instructions(Task::Split { max_pairs: 10 }).len() < 1100);
+        assert!(instructions(Task::Categorize { questions: 4 }).len() < 800);
+    }
 }
