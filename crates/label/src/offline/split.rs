@@ -1,0 +1,544 @@
+//! Finds the questions of a cover letter and gives each the lines up to the next question as
+//! its answer.
+//!
+//! A line starts a question when its cues add up: numbering (`문항 1` more than `1.`), a
+//! character-limit mark, a closing instruction (`…기술해 주십시오.`), a direct question
+//! (`…무엇입니까?`), a topic title (`성장과정`), a modest length; answer prose (declarative
+//! sentence endings, great length) counts against. Numbering must run on: once questions are
+//! numbered `1.`, `2.`, a `1.` inside the second answer is a list item, not a question.
+//! A question may wrap over up to three lines, may have its number on a line of its own and may
+//! be followed by limit or counter lines (`(500자)`, `0 / 500자`); all of these belong to it.
+
+use std::ops::Range;
+
+use super::cues::{cue, LineCue, Marker, MarkerStyle};
+
+/// One question and its answer: half-open ranges of line indices, the question's lines first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitPair {
+    pub question: Range<usize>,
+    pub answer: Range<usize>,
+}
+
+/// The pairs of one document, in order and not overlapping.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Split {
+    pub pairs: Vec<SplitPair>,
+    /// Every question was found by a strong mark (numbering or a limit), numbering runs
+    /// 1, 2, 3… in one style, every question has an answer and no other line came close to
+    /// being taken for a question.
+    pub confident: bool,
+}
+
+/// Score from which a line starts a question.
+const THRESHOLD: f32 = 3.0;
+/// Score a question block needs to count as found by a strong mark.
+const CONFIDENT_SCORE: f32 = THRESHOLD + 1.0;
+/// Rejected lines scoring within this of what they needed make the split ambiguous.
+const NEAR_MISS: f32 = 1.0;
+/// Longest question, in characters over all its lines.
+const MAX_QUESTION_CHARS: usize = 300;
+/// Shortest first line of an unnumbered question that wraps.
+const MIN_WRAPPED_LINE_CHARS: usize = 15;
+/// Most lines one question may wrap over.
+const MAX_QUESTION_LINES: usize = 3;
+
+/// A candidate question: its lines and how much it looks like one.
+#[derive(Debug, Clone)]
+struct Block {
+    lines: Range<usize>,
+    score: f32,
+    marker: Option<Marker>,
+}
+
+/// Splits whitespace-normalised, non-blank lines into question/answer pairs.
+pub fn split(lines: &[&str]) -> Split {
+    let mut cues: Vec<LineCue> = lines.iter().map(|line| cue(line)).collect();
+    titles_share_their_shape(&mut cues);
+    let mut numbering = Numbering::default();
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut ambiguous = false;
+    let mut at = 0;
+    while at < cues.len() {
+        if cues[at].meta {
+            at += 1;
+            continue;
+        }
+        let candidate = candidate(&cues, at);
+        let needed = numbering.required_score(candidate.marker);
+        if candidate.score < needed {
+            if candidate.score >= needed - NEAR_MISS && candidate.score >= THRESHOLD - NEAR_MISS {
+                ambiguous = true;
+            }
+            at += 1;
+            continue;
+        }
+        let numbered = candidate.marker.is_some_and(Marker::is_numbered);
+        match blocks.last_mut() {
+            // A second question-like block right after a question, without a number of its
+            // own, is that question's text (a title line followed by the question sentence).
+            Some(previous) if previous.lines.end == at && !numbered => {
+                previous.lines.end = candidate.lines.end;
+                previous.score = previous.score.max(candidate.score);
+            }
+            _ => {
+                numbering.accept(candidate.marker);
+                blocks.push(candidate);
+            }
+        }
+        at = blocks.last().map_or(at + 1, |block| block.lines.end);
+        at = absorb_meta(&cues, at);
+        if let Some(block) = blocks.last_mut() {
+            block.lines.end = block.lines.end.max(at);
+        }
+    }
+
+    let pairs: Vec<SplitPair> = blocks
+        .iter()
+        .enumerate()
+        .map(|(index, block)| {
+            let next_start = blocks
+                .get(index + 1)
+                .map_or(lines.len(), |next| next.lines.start);
+            SplitPair {
+                question: block.lines.clone(),
+                answer: trim_answer(&cues, block.lines.end..next_start),
+            }
+        })
+        .collect();
+    let confident = !pairs.is_empty()
+        && !ambiguous
+        && numbering.consistent
+        && pairs.iter().all(|pair| !pair.answer.is_empty())
+        && blocks.iter().all(|block| {
+            block.score >= CONFIDENT_SCORE
+                && (block.marker.is_some_and(Marker::is_numbered)
+                    || cues[block.lines.clone()].iter().any(|c| c.limit))
+        });
+    Split { pairs, confident }
+}
+
+/// Where at least two bracketed titles name a topic (`[생활신조]`, `[커리어 목표]`), the
+/// document titles its questions in brackets: `[자기 PR]` is then a question heading too —
+/// unless the writer also opens answers with bracketed subtitles (`[성장과정]` directly
+/// followed by `[끈기의 힘]`), where brackets no longer tell questions apart.
+fn titles_share_their_shape(cues: &mut [LineCue]) {
+    let is_topic_title = |c: &LineCue| c.bracketed_title && c.heading && c.marker.is_none();
+    let topic_titles = cues.iter().filter(|c| is_topic_title(c)).count();
+    let subtitled = cues
+        .windows(2)
+        .any(|pair| is_topic_title(&pair[0]) && pair[1].bracketed_title && !pair[1].heading);
+    if topic_titles >= 2 && !subtitled {
+        for cue in cues
+            .iter_mut()
+            .filter(|c| c.bracketed_title && c.marker.is_none())
+        {
+            cue.heading = true;
+        }
+    }
+}
+
+/// What numbering the questions so far have used, and what the next one should carry.
+#[derive(Debug, Clone)]
+struct Numbering {
+    style: Option<MarkerStyle>,
+    expected: Option<u32>,
+    /// Every question so far was numbered 1, 2, 3… in one style (or none was numbered).
+    consistent: bool,
+    questions: usize,
+}
+
+impl Default for Numbering {
+    fn default() -> Self {
+        Numbering {
+            style: None,
+            expected: None,
+            consistent: true,
+            questions: 0,
+        }
+    }
+}
+
+impl Numbering {
+    fn required_score(&self, marker: Option<Marker>) -> f32 {
+        let Some(style) = self.style else {
+            return THRESHOLD;
+        };
+        match marker {
+            Some(Marker {
+                style: found,
+                number: Some(number),
+            }) if found == style => {
+                if Some(number) == self.expected {
+                    THRESHOLD - 0.5
+                } else {
+                    // `1.` again inside an answer: a list item unless it is plainly a question.
+                    THRESHOLD + 2.5
+                }
+            }
+            Some(Marker {
+                style: MarkerStyle::Labeled,
+                number: Some(_),
+            }) => THRESHOLD,
+            // Another numbering style than the questions': the answer's own list.
+            Some(Marker {
+                number: Some(_), ..
+            }) => THRESHOLD + 1.5,
+            // An unnumbered question among numbered ones.
+            _ => THRESHOLD + 1.0,
+        }
+    }
+
+    fn accept(&mut self, marker: Option<Marker>) {
+        let expected_number = if self.questions == 0 {
+            Some(1)
+        } else {
+            self.expected
+        };
+        match marker {
+            Some(Marker {
+                style,
+                number: Some(number),
+            }) => {
+                if self.style.is_some_and(|s| s != style)
+                    || (self.questions > 0 && self.style.is_none())
+                    || Some(number) != expected_number
+                {
+                    self.consistent = false;
+                }
+                if self.style.is_none() {
+                    self.style = Some(style);
+                }
+                self.expected = number.checked_add(1);
+            }
+            _ => {
+                if self.style.is_some() {
+                    self.consistent = false;
+                }
+            }
+        }
+        self.questions += 1;
+    }
+}
+
+/// How much one line, or one wrapped question, looks like a question.
+fn line_score(marker: Option<Marker>, closing: &LineCue, chars: usize, prose: bool) -> f32 {
+    let mut score = match marker {
+        Some(m) if m.is_labeled() && m.is_numbered() => 3.0,
+        Some(m) if m.is_labeled() => 2.5,
+        Some(m) if m.is_numbered() => 1.5,
+        Some(_) => 0.5,
+        None => 0.0,
+    };
+    if closing.limit {
+        score += 2.5;
+    }
+    if closing.directive {
+        score += 3.0;
+    }
+    score += closing.interrogative;
+    if closing.heading {
+        score += 3.0;
+    }
+    if chars > 250 {
+        score -= 4.0;
+    } else if chars > 180 {
+        score -= 2.0;
+    }
+    if prose {
+        score -= 2.5;
+    }
+    score
+}
+
+/// Whether a line ends a question: an instruction, a limit, a direct question.
+fn ends_question(cue: &LineCue) -> bool {
+    cue.directive || cue.limit || cue.interrogative >= 1.5
+}
+
+/// Whether a line without numbering can be the text of the question above it.
+fn continues_question(cue: &LineCue) -> bool {
+    cue.marker
+        .is_none_or(|m| m.style == MarkerStyle::Bullet && !m.is_numbered())
+        && !cue.meta
+        && !cue.closing
+        && !cue.form_field
+        && cue.text_chars <= MAX_QUESTION_CHARS
+}
+
+/// The question that would start at `start`: the line alone, or wrapped over the next lines,
+/// or a bare number followed by the question's text.
+fn candidate(cues: &[LineCue], start: usize) -> Block {
+    let first = &cues[start];
+    let alone = Block {
+        lines: start..start + 1,
+        score: line_score(first.marker, first, first.text_chars, first.prose)
+            + if first.marker_only { 1.0 } else { 0.0 },
+        marker: first.marker,
+    };
+    if first.closed && !first.marker_only && !first.heading {
+        return alone;
+    }
+    if ends_question(first) && !first.marker_only {
+        return alone;
+    }
+    // Without a number, only a line broken off mid-sentence can be the start of a wrapped
+    // question; a title (`자기소개서`) or a form field is not.
+    if first.marker.is_none() && (first.text_chars < MIN_WRAPPED_LINE_CHARS || first.form_field) {
+        return alone;
+    }
+    // A wrapped question: lines that do not end a sentence, then one that ends the question.
+    let mut chars = first.text_chars;
+    let mut best = alone;
+    for end in start + 1..(start + MAX_QUESTION_LINES).min(cues.len()) {
+        let line = &cues[end];
+        if !continues_question(line) || line.prose {
+            break;
+        }
+        chars += line.text_chars;
+        if chars > MAX_QUESTION_CHARS {
+            break;
+        }
+        if ends_question(line) || (first.marker_only && end == start + 1 && line.heading) {
+            let score = line_score(first.marker, line, chars, false)
+                + if first.heading { 2.0 } else { 0.0 }
+                + if first.marker_only { 1.0 } else { 0.0 };
+            if score > best.score {
+                best = Block {
+                    lines: start..end + 1,
+                    score,
+                    marker: first.marker,
+                };
+            }
+            break;
+        }
+        if line.closed {
+            break;
+        }
+    }
+    best
+}
+
+/// Skips limit and counter lines that follow a question.
+fn absorb_meta(cues: &[LineCue], mut at: usize) -> usize {
+    while cues.get(at).is_some_and(|c| c.meta) {
+        at += 1;
+    }
+    at
+}
+
+/// Drops counter lines, page numbers, dates and signatures from the end of an answer.
+fn trim_answer(cues: &[LineCue], mut answer: Range<usize>) -> Range<usize> {
+    while answer.end > answer.start && {
+        let last = &cues[answer.end - 1];
+        last.meta || last.closing
+    } {
+        answer.end -= 1;
+    }
+    answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(text: &str) -> (Vec<(String, String)>, bool) {
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let split = split(&lines);
+        let pairs = split
+            .pairs
+            .iter()
+            .map(|pair| {
+                (
+                    lines[pair.question.clone()].join(" "),
+                    lines[pair.answer.clone()].join(" "),
+                )
+            })
+            .collect();
+        (pairs, split.confident)
+    }
+
+    #[test]
+    fn numbered_questions_with_limits() {
+        let (pairs, confident) = pairs(
+            "자기소개서
+             지원자: 홍길동
+             1. 지원 동기를 기술해 주십시오. (500자)
+             저는 어릴 때부터 전기에 관심이 많았습니다. 그래서 전기공학을 전공했습니다.
+             귀사의 비전에 공감하여 지원하였습니다.
+             2. 입사 후 포부를 서술하시오. (공백 포함 1,000자 이내)
+             입사 후에는 현장을 배우겠습니다. 그리고 전문가가 되겠습니다.",
+        );
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[0].0, "1. 지원 동기를 기술해 주십시오. (500자)");
+        assert_eq!(
+            pairs[0].1,
+            "저는 어릴 때부터 전기에 관심이 많았습니다. 그래서 전기공학을 전공했습니다. 귀사의 비전에 공감하여 지원하였습니다."
+        );
+        assert!(pairs[1].1.starts_with("입사 후에는"));
+        assert!(confident);
+    }
+
+    #[test]
+    fn answer_lists_are_not_questions() {
+        let (pairs, _) = pairs(
+            "1. 본인의 직무 역량을 기술하시오.
+             저는 두 가지 역량을 갖추었습니다.
+             1) 첫째, 데이터 분석 역량입니다. 통계 수업에서 회귀 분석을 익혔습니다.
+             2) 둘째, 소통 능력입니다. 동아리 회장으로 일했습니다.
+             2. 실패 경험을 기술하시오.
+             1. 처음 창업했을 때 저는 시장 조사를 소홀히 했습니다. 그 결과 실패했습니다.
+             2. 그 경험으로 고객을 먼저 보게 되었습니다. 지금은 조사부터 합니다.",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert!(pairs[0].1.contains("2) 둘째"));
+        assert!(pairs[1].1.ends_with("지금은 조사부터 합니다."));
+    }
+
+    #[test]
+    fn labeled_numbers_on_their_own_line_and_counters() {
+        let (pairs, confident) = pairs(
+            "[문항 1]
+             지원 동기를 구체적으로 작성해 주세요.
+             최대 700자
+             저는 고객을 이해하는 마케터가 되고 싶습니다. 귀사는 고객 데이터가 풍부합니다.
+             512 / 700자
+             [문항 2]
+             성격의 장단점을 기술해 주세요.
+             (현재 320자)
+             저의 장점은 꼼꼼함입니다. 단점은 느린 속도입니다.",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert_eq!(
+            pairs[0].0,
+            "[문항 1] 지원 동기를 구체적으로 작성해 주세요. 최대 700자"
+        );
+        assert_eq!(
+            pairs[0].1,
+            "저는 고객을 이해하는 마케터가 되고 싶습니다. 귀사는 고객 데이터가 풍부합니다."
+        );
+        assert_eq!(
+            pairs[1].1,
+            "저의 장점은 꼼꼼함입니다. 단점은 느린 속도입니다."
+        );
+        assert!(confident);
+    }
+
+    #[test]
+    fn wrapped_questions() {
+        let (pairs, _) = pairs(
+            "Q1. 지원자가 경험한 가장 큰 실패는 무엇이며, 그 경험을 통해 배운 점을
+             구체적으로 기술해 주십시오. (700자)
+             대학 2학년 때 공모전에서 떨어졌습니다. 원인은 준비 부족이었습니다.
+             Q2. 최근 사회 이슈 중 하나를 선택하고
+             이에 관한 견해를 서술하시오.
+             저는 저출생 문제에 주목합니다. 일과 가정의 양립이 핵심입니다.",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert!(pairs[0].0.ends_with("(700자)"));
+        assert!(pairs[1].0.ends_with("서술하시오."));
+        assert!(pairs[1].1.starts_with("저는 저출생"));
+    }
+
+    #[test]
+    fn unnumbered_questions_by_their_endings() {
+        let (pairs, confident) = pairs(
+            "자기소개서
+             당사에 지원한 동기는 무엇입니까?
+             저는 귀사의 기술력에 매료되었습니다. 특히 배터리 분야가 그렇습니다.
+             본인의 강점을 보여줄 수 있는 경험을 기술해 주세요.
+             저는 끈기가 강합니다. 마라톤을 완주했습니다.
+             2024년 3월 2일
+             지원자 홍길동 (인)",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert_eq!(pairs[1].1, "저는 끈기가 강합니다. 마라톤을 완주했습니다.");
+        assert!(!confident, "no numbering, no limits");
+    }
+
+    #[test]
+    fn topic_headings_with_bracketed_subtitles() {
+        let (pairs, _) = pairs(
+            "자기소개서
+             [성장과정]
+             [정직을 배운 집]
+             저는 화목한 가정에서 자랐습니다. 부모님은 정직을 가르치셨습니다.
+             [끈기의 힘]
+             고등학교 때 매일 달리기를 했습니다.
+             [성격의 장단점]
+             [꼼꼼함이라는 무기]
+             저는 꼼꼼합니다. 다만 결정이 느립니다.",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert!(pairs[0].1.starts_with("[정직을 배운 집]"));
+        assert!(pairs[0].1.contains("[끈기의 힘]"));
+        assert!(pairs[1].1.starts_with("[꼼꼼함이라는 무기]"));
+    }
+
+    #[test]
+    fn bare_topic_headings() {
+        let (pairs, confident) = pairs(
+            "자기소개서
+             지원자: 이서연 / 지원 분야: 품질관리
+             성장과정
+             저는 대구에서 자랐습니다. 이웃끼리 돕는 법을 배웠습니다.
+             성격 및 장단점
+             저의 장점은 꼼꼼함입니다. 단점은 속도입니다.
+             입사 후 계획 및 포부
+             저는 품질 전문가가 되겠습니다. 매일 공부하겠습니다.",
+        );
+        assert_eq!(pairs.len(), 3, "{pairs:?}");
+        assert_eq!(pairs[1].0, "성격 및 장단점");
+        assert!(!confident);
+    }
+
+    #[test]
+    fn bracketed_titles_share_their_shape() {
+        let (pairs, _) = pairs(
+            "자기소개서
+             지원자: 박지훈 / 지원 분야: 데이터 분석
+             [생활신조]
+             저는 약속을 지킵니다. 신뢰가 중요하기 때문입니다.
+             [커리어 목표]
+             저는 데이터 전문가가 되고 싶습니다. 매일 공부합니다.
+             [자기 PR]
+             저는 꾸준합니다. 매일 아침 영어 원서를 읽었습니다.",
+        );
+        assert_eq!(pairs.len(), 3, "{pairs:?}");
+        assert_eq!(pairs[2].0, "[자기 PR]");
+        assert_eq!(
+            pairs[1].1,
+            "저는 데이터 전문가가 되고 싶습니다. 매일 공부합니다."
+        );
+    }
+
+    #[test]
+    fn title_line_then_question_sentence() {
+        let (pairs, _) = pairs(
+            "1. 지원동기
+             당사에 지원한 이유를 기술하시오. (500자)
+             저는 물류 혁신에 관심이 많습니다. 귀사가 그 중심입니다.
+             2. 입사 후 포부
+             입사 후 이루고 싶은 목표를 작성하시오. (500자)
+             저는 물류 전문가가 되겠습니다. 10년 안에 팀을 이끌겠습니다.",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert_eq!(
+            pairs[0].0,
+            "1. 지원동기 당사에 지원한 이유를 기술하시오. (500자)"
+        );
+        assert!(pairs[1].1.starts_with("저는 물류 전문가"));
+    }
+
+    #[test]
+    fn nothing_question_like_gives_no_pairs() {
+        let (pairs, confident) = pairs("저는 성실합니다. 열심히 하겠습니다.\n감사합니다.");
+        assert!(pairs.is_empty());
+        assert!(!confident);
+        assert!(split(&[]).pairs.is_empty());
+    }
+}
