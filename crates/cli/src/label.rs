@@ -203,9 +203,8 @@ fn read_capped(path: &Path, max_bytes: usize) -> Result<Vec<u8>, WireError> {
         .read_to_end(&mut pdf)
         .map_err(unreadable)?;
     if pdf.len() > max_bytes {
-        return Err(ErrorKind::ExtractTooLarge.with_cause(format!(
-            "the file is over the limit of {max_bytes} bytes"
-        )));
+        return Err(ErrorKind::ExtractTooLarge
+            .with_cause(format!("the file is over the limit of {max_bytes} bytes")));
     }
     Ok(pdf)
 }

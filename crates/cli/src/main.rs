@@ -5,6 +5,7 @@
 //! on stderr and the process exits with status 2.
 
 mod extract_cmd;
+mod label;
 mod output;
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Print the text of a PDF as the extract function gets it.
     Extract(extract_cmd::Args),
+    /// Split PDFs into question/answer pairs and categorise each question.
+    Label(label::Args),
 }
 
 /// Exit status of every named failure (clap's usage errors use it too).
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     narratix_extract::run_child_if_requested();
     let result: Result<(), WireError> = match Cli::parse().command {
         Command::Extract(args) => extract_cmd::run(args),
+        Command::Label(args) => label::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

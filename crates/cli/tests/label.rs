@@ -51,10 +51,7 @@ fn ground_truth(id: &str) -> Value {
 fn extracted_text(pdf: &str) -> String {
     let output = narratix(&["extract", pdf, "--json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    json(&output)["text"]
-        .as_str()
-        .expect("text")
-        .to_owned()
+    json(&output)["text"].as_str().expect("text").to_owned()
 }
 
 #[test]
@@ -125,7 +122,11 @@ fn a_hostile_file_is_named_and_the_others_are_still_labeled() {
     let encrypted = fixture("hostile/encrypted-user-aes-256.pdf");
     let output = narratix(&["label", &random, &good, &encrypted, "--json"]);
 
-    assert_eq!(output.status.code(), Some(2), "any failed file fails the command");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "any failed file fails the command"
+    );
     let report = json(&output);
     assert_eq!(report["succeeded"], 1);
     assert_eq!(report["failed"], 2);
