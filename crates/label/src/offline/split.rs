@@ -290,8 +290,8 @@ fn candidate(cues: &[LineCue], start: usize) -> Block {
     // A wrapped question: lines that do not end a sentence, then one that ends the question.
     let mut chars = first.text_chars;
     let mut best = alone;
-    for end in start + 1..(start + MAX_QUESTION_LINES).min(cues.len()) {
-        let line = &cues[end];
+    let last_line = start + MAX_QUESTION_LINES;
+    for (end, line) in cues.iter().enumerate().take(last_line).skip(start + 1) {
         if !continues_question(line) || line.prose {
             break;
         }
@@ -299,9 +299,11 @@ fn candidate(cues: &[LineCue], start: usize) -> Block {
         if chars > MAX_QUESTION_CHARS {
             break;
         }
-        if ends_question(line) || (first.marker_only && end == start + 1 && line.heading) {
+        // A bare number (`[문항 1]`) takes the next line as its text, whatever its ending.
+        let numbers_this_line = first.marker_only && end == start + 1;
+        if ends_question(line) || numbers_this_line {
             let score = line_score(first.marker, line, chars, false)
-                + if first.heading { 2.0 } else { 0.0 }
+                + if first.heading { 3.0 } else { 0.0 }
                 + if first.marker_only { 1.0 } else { 0.0 };
             if score > best.score {
                 best = Block {
@@ -424,6 +426,25 @@ mod tests {
         assert_eq!(
             pairs[1].1,
             "저의 장점은 꼼꼼함입니다. 단점은 느린 속도입니다."
+        );
+        assert!(confident);
+    }
+
+    #[test]
+    fn a_bare_number_takes_the_next_line_as_its_question() {
+        let (pairs, confident) = pairs(
+            "문항 1
+             본인의 성장 과정
+             저는 바닷가 마을에서 자랐습니다. 바다를 보며 꿈을 키웠습니다.
+             문항 2
+             협업 경험
+             저는 축제 준비위원으로 일했습니다. 역할을 나누어 성공했습니다.",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert_eq!(pairs[0].0, "문항 1 본인의 성장 과정");
+        assert_eq!(
+            pairs[1].1,
+            "저는 축제 준비위원으로 일했습니다. 역할을 나누어 성공했습니다."
         );
         assert!(confident);
     }
