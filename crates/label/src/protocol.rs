@@ -532,7 +532,7 @@ mod tests {
             ),
             (
                 r#"{"pairs":[{"q":[2,2],"a":[3,4],"c":"VALUES"}"#,
-                "no JSON object",
+                "not valid JSON",
             ),
             (
                 r#"{"pairs":[{"q":[2,2],"a":[3,4]"c":"VALUES"}]}"#,
@@ -601,7 +601,7 @@ mod tests {
         let long_question = format!("1. {}", "나".repeat(90));
         let answer = "다".repeat(90);
         let lines = [long_question.as_str(), answer.as_str()];
-        let shown = split_request(&lines, &[0..1], 40);
+        let shown = split_request(&lines, &[Range { start: 0, end: 1 }], 40);
         assert!(shown.contains(&long_question));
         assert!(!shown.contains(&answer));
     }

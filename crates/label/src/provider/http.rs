@@ -132,7 +132,7 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
         return Some(Duration::from_secs(seconds));
     }
     if let Ok(seconds) = value.parse::<f64>() {
-        if seconds.is_finite() && seconds >= 0.0 && seconds < 1e9 {
+        if (0.0..1e9).contains(&seconds) {
             return Some(Duration::from_secs(seconds.ceil() as u64));
         }
         return None;
@@ -150,7 +150,8 @@ fn google_retry_delay(body: &Value) -> Option<Duration> {
         .filter_map(|detail| detail.get("retryDelay").and_then(Value::as_str))
         .find_map(|delay| {
             let seconds: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
-            (seconds.is_finite() && seconds >= 0.0 && seconds < 1e9)
+            (0.0..1e9)
+                .contains(&seconds)
                 .then(|| Duration::from_secs(seconds.ceil() as u64))
         })
 }
