@@ -1,0 +1,33 @@
+//! The gateway on the AWS endpoint port: one module per emulated service, everything else
+//! proxied to moto. Later services (HTTP API, WebSocket API, `@connections`) add their routes in
+//! [`router`] the same way.
+
+pub mod lambda;
+pub mod moto;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::post;
+use axum::Router;
+
+use lambda::Functions;
+
+/// Lambda's own request limit for synchronous invocations.
+const INVOKE_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct GatewayState {
+    pub functions: Arc<Functions>,
+    pub moto: Arc<moto::MotoProxy>,
+}
+
+pub fn router(state: GatewayState) -> Router {
+    Router::new()
+        .route(
+            "/2015-03-31/functions/{name}/invocations",
+            post(lambda::invoke_handler).layer(DefaultBodyLimit::max(INVOKE_PAYLOAD_LIMIT)),
+        )
+        .fallback(moto::proxy_handler)
+        .with_state(state)
+}

@@ -1,0 +1,468 @@
+//! `up`: moto and the function emulator as child process groups, the gateway, provisioning from
+//! `template.yaml`, the event source mappings and EventBridge rules, and `stack.json`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::process::Command;
+use tokio::task::JoinHandle;
+
+use crate::error::LocalError;
+use crate::event_source::{self, SqsMapping};
+use crate::eventbridge::{self, Rule};
+use crate::gateway::{self, lambda::Functions, moto::MotoProxy, GatewayState};
+use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID};
+use crate::processes::ChildGroup;
+use crate::provision::{self, Clients};
+use crate::template::{LocalNames, Template};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    /// The repository: `template.yaml` and the workspace the emulator builds functions from.
+    pub root: PathBuf,
+    /// The pinned venv with moto and cargo-lambda (scripts/setup-local).
+    pub venv: PathBuf,
+    /// Logs and `stack.json`.
+    pub state_dir: PathBuf,
+    pub region: String,
+    /// The AWS endpoint (the gateway).
+    pub gateway_port: u16,
+    pub moto_port: u16,
+    pub lambda_port: u16,
+    /// Instances per function in the emulator; the Map runs up to three files at once.
+    pub lambda_concurrency: usize,
+}
+
+impl StackConfig {
+    pub fn with_defaults(root: PathBuf) -> Self {
+        Self {
+            venv: root.join(".venv/local"),
+            state_dir: root.join(".local/stack"),
+            root,
+            region: "us-east-1".to_owned(),
+            gateway_port: 4566,
+            moto_port: 4567,
+            lambda_port: 4568,
+            lambda_concurrency: 8,
+        }
+    }
+}
+
+/// What scripts and tests need to reach the stack (written as `stack.json`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub region: String,
+    pub account_id: String,
+    /// The AWS endpoint for every client (`AWS_ENDPOINT_URL`).
+    pub endpoint: String,
+    pub moto_endpoint: String,
+    pub lambda_emulator_endpoint: String,
+    pub bucket: Option<String>,
+    pub table: Option<String>,
+    pub state_machine_arn: Option<String>,
+    /// Queue URLs by logical id.
+    pub queues: BTreeMap<String, String>,
+    /// `!Ref` and `!GetAtt` values by logical id.
+    pub resources: BTreeMap<String, LocalNames>,
+    pub functions: Vec<FunctionSpec>,
+    /// Seconds from start to ready.
+    pub started_in_seconds: f64,
+}
+
+pub struct RunningStack {
+    pub manifest: Manifest,
+    pub manifest_path: PathBuf,
+    processes: Vec<ChildGroup>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningStack {
+    /// Stops the background tasks and every child process group.
+    pub async fn stop(mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+        for process in self.processes.iter_mut().rev() {
+            process.stop(STOP_GRACE).await;
+        }
+    }
+
+    /// The first child that exited on its own, if any (with its exit status).
+    pub fn crashed(&mut self) -> Option<String> {
+        self.processes.iter_mut().find_map(ChildGroup::exited)
+    }
+}
+
+impl Drop for RunningStack {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
+    let started = Instant::now();
+    let template_path = config.root.join("template.yaml");
+    let template = Template::load(&template_path)?;
+    let endpoints = Endpoints {
+        region: config.region.clone(),
+        gateway_port: config.gateway_port,
+    };
+    let layout = Layout::new(&template, &config.root, &endpoints)?;
+    let logs = config.state_dir.join("logs");
+    std::fs::create_dir_all(&logs).map_err(|source| LocalError::Io {
+        context: format!("creating {}", logs.display()),
+        source,
+    })?;
+
+    // The gateway's port first: moto's interpreter is told to call it.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.gateway_port))
+        .await
+        .map_err(|source| LocalError::Io {
+            context: format!("binding the gateway to 127.0.0.1:{}", config.gateway_port),
+            source,
+        })?;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|error| LocalError::Http(error.to_string()))?;
+    let moto_url = format!("http://127.0.0.1:{}", config.moto_port);
+    let lambda_url = format!("http://127.0.0.1:{}", config.lambda_port);
+
+    let mut processes = Vec::new();
+    processes.push(start_moto(config, &logs)?);
+    let environment = layout.shared_environment()?;
+    processes.push(start_function_emulator(
+        config,
+        &layout.functions,
+        &environment,
+        &logs,
+    )?);
+    let mut tasks = Vec::new();
+    let outcome = async {
+        wait_ready(&http, "moto", &format!("{moto_url}/moto-api/")).await?;
+        enable_state_machine_execution(&http, &moto_url).await?;
+        wait_ready(&http, "function emulator", &format!("{lambda_url}/")).await?;
+
+        let functions = Arc::new(Functions::new(
+            lambda_url.clone(),
+            http.clone(),
+            function_names(&layout),
+        ));
+        let state = GatewayState {
+            functions: functions.clone(),
+            moto: Arc::new(MotoProxy {
+                base_url: moto_url.clone(),
+                http: http.clone(),
+            }),
+        };
+        tasks.push(tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, gateway::router(state)).await {
+                tracing::error!(%error, "gateway stopped");
+            }
+        }));
+
+        let clients = Clients::new(&endpoints.gateway_url(), &config.region).await;
+        let queue_urls = provision::provision(&template, &layout, &config.root, &clients).await?;
+        tasks.extend(start_event_sources(
+            &layout,
+            &queue_urls,
+            &clients,
+            &functions,
+            &config.region,
+        )?);
+        warm_up(&functions, &layout.functions).await;
+
+        let manifest = manifest(
+            config,
+            &layout,
+            &template,
+            queue_urls,
+            &moto_url,
+            &lambda_url,
+            started,
+        );
+        Ok::<_, LocalError>(manifest)
+    }
+    .await;
+    let manifest = match outcome {
+        Ok(manifest) => manifest,
+        Err(error) => {
+            for task in tasks {
+                task.abort();
+            }
+            for mut process in processes.into_iter().rev() {
+                process.stop(STOP_GRACE).await;
+            }
+            return Err(error);
+        }
+    };
+    let manifest_path = config.state_dir.join("stack.json");
+    let document = serde_json::to_string_pretty(&manifest)
+        .map_err(|error| LocalError::Http(error.to_string()))?;
+    std::fs::write(&manifest_path, document).map_err(|source| LocalError::Io {
+        context: format!("writing {}", manifest_path.display()),
+        source,
+    })?;
+    Ok(RunningStack {
+        manifest,
+        manifest_path,
+        processes,
+        tasks,
+    })
+}
+
+fn start_moto(config: &StackConfig, logs: &Path) -> Result<ChildGroup, LocalError> {
+    let mut command = Command::new(config.venv.join("bin/moto_server"));
+    command
+        .args(["-H", "127.0.0.1", "-p", &config.moto_port.to_string()])
+        // moto's state machine interpreter calls Lambda, DynamoDB and SQS at localhost:MOTO_PORT:
+        // the gateway, which routes Invoke to the function emulator.
+        .env("MOTO_PORT", config.gateway_port.to_string())
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_DEFAULT_REGION", &config.region)
+        .current_dir(&config.state_dir);
+    ChildGroup::spawn("moto", command, &logs.join("moto.log"))
+}
+
+fn start_function_emulator(
+    config: &StackConfig,
+    functions: &[FunctionSpec],
+    environment: &BTreeMap<String, String>,
+    logs: &Path,
+) -> Result<ChildGroup, LocalError> {
+    let env_file = config.state_dir.join("functions.env");
+    let lines: String = environment
+        .iter()
+        .map(|(name, value)| format!("{name}={value}\n"))
+        .collect();
+    std::fs::write(&env_file, lines).map_err(|source| LocalError::Io {
+        context: format!("writing {}", env_file.display()),
+        source,
+    })?;
+    let longest_timeout = functions
+        .iter()
+        .map(|function| function.timeout_seconds)
+        .max()
+        .unwrap_or(30);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut search = vec![config.venv.join("bin")];
+    search.extend(std::env::split_paths(&path));
+    let path = std::env::join_paths(search).map_err(|error| LocalError::Process {
+        name: "function emulator".into(),
+        reason: error.to_string(),
+    })?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            home.join(".cache/narratix/target")
+        });
+    let mut command = Command::new(config.venv.join("bin/cargo-lambda"));
+    command
+        .args([
+            "lambda",
+            "watch",
+            "--ignore-changes",
+            "--quiet",
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &config.lambda_port.to_string(),
+            "--concurrency",
+            &config.lambda_concurrency.to_string(),
+            "--timeout",
+            &longest_timeout.to_string(),
+            "--env-file",
+        ])
+        .arg(&env_file)
+        .env("PATH", path)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .current_dir(&config.root);
+    ChildGroup::spawn("function emulator", command, &logs.join("functions.log"))
+}
+
+async fn wait_ready(http: &reqwest::Client, service: &str, url: &str) -> Result<(), LocalError> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if http.get(url).send().await.is_ok() {
+            tracing::info!(service, "ready");
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(LocalError::NotReady {
+                service: service.to_owned(),
+                seconds: READY_TIMEOUT.as_secs(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Must precede creating state machines (moto forgets it on restart).
+async fn enable_state_machine_execution(
+    http: &reqwest::Client,
+    moto_url: &str,
+) -> Result<(), LocalError> {
+    let response = http
+        .post(format!("{moto_url}/moto-api/config"))
+        .json(&serde_json::json!({"stepfunctions": {"execute_state_machine": true}}))
+        .send()
+        .await
+        .map_err(|error| LocalError::Http(format!("moto config: {error}")))?;
+    if !response.status().is_success() {
+        return Err(LocalError::Http(format!(
+            "moto config answered {}",
+            response.status()
+        )));
+    }
+    Ok(())
+}
+
+/// Every name a caller may use for a present function: its name and its logical id.
+fn function_names(layout: &Layout<'_>) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    for function in layout.functions.iter().filter(|function| function.present) {
+        names.insert(function.name.clone(), function.name.clone());
+        names.insert(function.logical_id.clone(), function.name.clone());
+    }
+    names
+}
+
+fn start_event_sources(
+    layout: &Layout<'_>,
+    queue_urls: &BTreeMap<String, String>,
+    clients: &Clients,
+    functions: &Arc<Functions>,
+    region: &str,
+) -> Result<Vec<JoinHandle<()>>, LocalError> {
+    let urls_by_arn: HashMap<String, String> = queue_urls
+        .iter()
+        .filter_map(|(id, url)| {
+            let arn = layout.names().get(id)?.attributes.get("Arn")?.clone();
+            Some((arn, url.clone()))
+        })
+        .collect();
+    let mut rules = Vec::new();
+    let mut tasks = Vec::new();
+    for function in &layout.functions {
+        for (event_name, event) in &function.events {
+            if !function.present {
+                if matches!(
+                    event.get("Type").and_then(|kind| kind.as_str()),
+                    Some("SQS" | "EventBridgeRule")
+                ) {
+                    tracing::warn!(function = %function.name, event = %event_name, "function not in the workspace yet; its event source is off");
+                }
+                continue;
+            }
+            if let Some(mapping) =
+                SqsMapping::from_event(event_name, &function.name, event, &urls_by_arn)
+            {
+                tasks.push(tokio::spawn(event_source::run(
+                    mapping,
+                    clients.sqs.clone(),
+                    functions.clone(),
+                    region.to_owned(),
+                )));
+            } else if let Some(rule) = Rule::from_event(event_name, &function.name, event) {
+                rules.push(rule);
+            }
+        }
+    }
+    if !rules.is_empty() {
+        let state_machines: Vec<String> = layout
+            .names()
+            .values()
+            .filter_map(|names| names.attributes.get("Arn"))
+            .filter(|arn| arn.starts_with("arn:aws:states:"))
+            .cloned()
+            .collect();
+        tasks.push(tokio::spawn(eventbridge::run(
+            rules,
+            state_machines,
+            clients.sfn.clone(),
+            functions.clone(),
+            region.to_owned(),
+        )));
+    }
+    Ok(tasks)
+}
+
+/// The emulator starts a function on its first call (`cargo run`, which checks the build): one
+/// empty call each, in parallel, moves that cost out of the first job. An empty event is an input
+/// error for every function, so this has no effect beyond starting them.
+async fn warm_up(functions: &Arc<Functions>, specs: &[FunctionSpec]) {
+    let started = Instant::now();
+    let calls: Vec<_> = specs
+        .iter()
+        .filter(|spec| spec.present)
+        .map(|spec| {
+            let functions = functions.clone();
+            let name = spec.name.clone();
+            tokio::spawn(async move {
+                if let Err(error) = functions.invoke(&name, "{}".into()).await {
+                    tracing::warn!(function = %name, %error, "warm-up call failed");
+                }
+            })
+        })
+        .collect();
+    for call in calls {
+        let _ = call.await;
+    }
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "functions started"
+    );
+}
+
+fn manifest(
+    config: &StackConfig,
+    layout: &Layout<'_>,
+    template: &Template,
+    queues: BTreeMap<String, String>,
+    moto_url: &str,
+    lambda_url: &str,
+    started: Instant,
+) -> Manifest {
+    let first_of = |kind: &str, pick: &dyn Fn(&LocalNames) -> Option<String>| {
+        template
+            .of_kind(kind)
+            .next()
+            .and_then(|(id, _)| layout.names().get(id))
+            .and_then(pick)
+    };
+    Manifest {
+        region: config.region.clone(),
+        account_id: ACCOUNT_ID.to_owned(),
+        endpoint: format!("http://127.0.0.1:{}", config.gateway_port),
+        moto_endpoint: moto_url.to_owned(),
+        lambda_emulator_endpoint: lambda_url.to_owned(),
+        bucket: first_of("AWS::S3::Bucket", &|names| Some(names.reference.clone())),
+        table: first_of("AWS::DynamoDB::Table", &|names| {
+            Some(names.reference.clone())
+        }),
+        state_machine_arn: first_of("AWS::Serverless::StateMachine", &|names| {
+            names.attributes.get("Arn").cloned()
+        }),
+        queues,
+        resources: layout
+            .names()
+            .iter()
+            .map(|(id, names)| (id.clone(), names.clone()))
+            .collect(),
+        functions: layout.functions.clone(),
+        started_in_seconds: started.elapsed().as_secs_f64(),
+    }
+}
