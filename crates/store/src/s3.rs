@@ -90,7 +90,11 @@ impl ObjectStore for S3Objects {
                     .and_then(|len| u64::try_from(len).ok())
                     .unwrap_or(0),
             )),
-            Err(err) if is_missing(&err) => Ok(None),
+            Err(err)
+                if is_missing(&err) || err.as_service_error().is_some_and(|e| e.is_not_found()) =>
+            {
+                Ok(None)
+            }
             Err(err) => Err(unavailable("HeadObject", err)),
         }
     }
@@ -109,7 +113,10 @@ impl ObjectStore for S3Objects {
             .await
         {
             Ok(output) => output,
-            Err(err) if is_missing(&err) => {
+            Err(err)
+                if is_missing(&err)
+                    || err.as_service_error().is_some_and(|e| e.is_no_such_key()) =>
+            {
                 return Err(StoreError::NotFound(format!("object {key}")))
             }
             // A range on an empty object is unsatisfiable: there are no bytes to read.
@@ -138,7 +145,10 @@ impl ObjectStore for S3Objects {
             .await
         {
             Ok(output) => output,
-            Err(err) if is_missing(&err) => {
+            Err(err)
+                if is_missing(&err)
+                    || err.as_service_error().is_some_and(|e| e.is_no_such_key()) =>
+            {
                 return Err(StoreError::NotFound(format!("object {key}")))
             }
             Err(err) => return Err(unavailable("GetObject", err)),
