@@ -129,4 +129,11 @@ fn scoring_matches_by_best_assignment() {
     assert!(doc.misses.iter().any(|m| m.starts_with("spurious")));
     assert!(similarity("지원 동기", "지원동기") > 0.99);
     assert!(similarity("지원 동기", "실패 경험") < 0.1);
+    // Characters, not bytes: a question with a stray applicant line still matches.
+    assert!(
+        similarity(
+            "지원자: 조민서 성장과정에서 가장 기억에 남는 경험을 서술해 주세요.",
+            "성장과정에서 가장 기억에 남는 경험을 서술해 주세요."
+        ) > 0.7
+    );
 }

@@ -75,6 +75,10 @@ pub(crate) struct LineCue {
     pub form_field: bool,
     /// A short title in brackets (`[자기 PR]`), whatever it names.
     pub bracketed_title: bool,
+    /// A short line that is not a sentence: it may be a title broken over two lines.
+    pub title_fragment: bool,
+    /// This title continues on the next line (`입사 후 계획 및` / `포부`); set by the splitter.
+    pub heading_wraps: bool,
 }
 
 static LABELED_NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
@@ -339,7 +343,19 @@ pub(crate) fn cue(line: &str) -> LineCue {
         closing,
         form_field,
         bracketed_title,
+        title_fragment: short_title && !meta,
+        heading_wraps: false,
     }
+}
+
+/// Whether two title fragments together name a topic: `입사 후 계획 및` + `포부`.
+pub(crate) fn joined_title_is_heading(first: &str, second: &str) -> bool {
+    let first = match marker(first) {
+        Some((_, end)) => &first[end..],
+        None => first,
+    };
+    let joined = format!("{} {}", strip_decoration(first), strip_decoration(second));
+    joined.chars().count() <= MAX_HEADING_CHARS && heading_strength(&joined) >= HEADING_STRENGTH
 }
 
 #[cfg(test)]

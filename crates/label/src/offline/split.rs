@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use super::cues::{cue, LineCue, Marker, MarkerStyle};
+use super::cues::{cue, joined_title_is_heading, LineCue, Marker, MarkerStyle};
 
 /// One question and its answer: half-open ranges of line indices, the question's lines first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +55,7 @@ struct Block {
 pub fn split(lines: &[&str]) -> Split {
     let mut cues: Vec<LineCue> = lines.iter().map(|line| cue(line)).collect();
     titles_share_their_shape(&mut cues);
+    join_wrapped_titles(lines, &mut cues);
     let mut numbering = Numbering::default();
     let mut blocks: Vec<Block> = Vec::new();
     let mut ambiguous = false;
@@ -134,6 +135,24 @@ fn titles_share_their_shape(cues: &mut [LineCue]) {
             .filter(|c| c.bracketed_title && c.marker.is_none())
         {
             cue.heading = true;
+        }
+    }
+}
+
+/// A title broken over two lines (`입사 후 계획 및` / `포부`, as narrow table cells print it)
+/// is one heading when the two parts together name a topic.
+fn join_wrapped_titles(lines: &[&str], cues: &mut [LineCue]) {
+    for at in 0..cues.len().saturating_sub(1) {
+        let (first, second) = (&cues[at], &cues[at + 1]);
+        let fragments = first.title_fragment
+            && second.title_fragment
+            && second.marker.is_none()
+            && !first.heading
+            && !first.bracketed_title
+            && !second.bracketed_title;
+        if fragments && joined_title_is_heading(lines[at], lines[at + 1]) {
+            cues[at].heading = true;
+            cues[at].heading_wraps = true;
         }
     }
 }
@@ -276,6 +295,12 @@ fn candidate(cues: &[LineCue], start: usize) -> Block {
             + if first.marker_only { 1.0 } else { 0.0 },
         marker: first.marker,
     };
+    if first.heading_wraps {
+        return Block {
+            lines: start..start + 2,
+            ..alone
+        };
+    }
     if first.closed && !first.marker_only && !first.heading {
         return alone;
     }
@@ -534,6 +559,23 @@ mod tests {
         assert_eq!(
             pairs[1].1,
             "저는 데이터 전문가가 되고 싶습니다. 매일 공부합니다."
+        );
+    }
+
+    #[test]
+    fn titles_wrapped_over_two_lines() {
+        let (pairs, _) = pairs(
+            "성장과정
+             저는 대구에서 자랐습니다. 이웃끼리 돕는 법을 배웠습니다.
+             입사 후 계획 및
+             포부
+             저는 품질 전문가가 되겠습니다. 매일 공부하겠습니다.",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert_eq!(pairs[1].0, "입사 후 계획 및 포부");
+        assert_eq!(
+            pairs[1].1,
+            "저는 품질 전문가가 되겠습니다. 매일 공부하겠습니다."
         );
     }
 

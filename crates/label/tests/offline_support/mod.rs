@@ -2,8 +2,8 @@
 //! `offline_corpus` test and the `bench_offline` example.
 //!
 //! Predicted pairs are matched to the ground truth by a best assignment (Kuhn–Munkres) on a
-//! similarity matrix: character-bigram Dice similarity of the questions (spaces ignored), plus
-//! that of the answers. A predicted pair is a hit when it is assigned to a true pair whose
+//! similarity matrix: normalised Levenshtein similarity of the questions (spaces ignored), plus
+//! that of the answers' openings. A predicted pair is a hit when it is assigned to a true pair whose
 //! question is at least [`MIN_QUESTION_SIMILARITY`] similar; unassigned predictions are false
 //! positives, unassigned truths false negatives.
 #![allow(dead_code)] // each including target uses part of it
@@ -18,6 +18,8 @@ use serde::Deserialize;
 
 /// Least question similarity for a prediction to count as finding a true pair.
 pub const MIN_QUESTION_SIMILARITY: f64 = 0.5;
+/// Characters of each answer compared when weighing a match.
+const ANSWER_PREFIX_CHARS: usize = 200;
 
 /// One corpus document's ground truth (`tests/fixtures/corpus/<id>.json`).
 #[derive(Debug, Clone, Deserialize)]
@@ -101,14 +103,34 @@ pub fn normalize_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Dice similarity of character bigrams, whitespace ignored; 1.0 for two empty strings.
+/// Where two texts part: a little of each from the first differing character.
+fn first_difference(predicted: &str, truth: &str) -> String {
+    let common = predicted
+        .chars()
+        .zip(truth.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let from = common.saturating_sub(10);
+    let excerpt = |s: &str| s.chars().skip(from).take(40).collect::<String>();
+    format!(
+        "at char {common}: predicted {:?}, truth {:?}",
+        excerpt(predicted),
+        excerpt(truth)
+    )
+}
+
+/// Similarity of two texts in 0..=1: one minus their Levenshtein distance over characters,
+/// whitespace ignored, divided by the longer length.
 pub fn similarity(a: &str, b: &str) -> f64 {
     let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    let (a, b) = (compact(a), compact(b));
-    if a == b {
-        return 1.0;
-    }
-    strsim::sorensen_dice(&a, &b)
+    strsim::normalized_levenshtein(&compact(a), &compact(b))
+}
+
+/// Similarity of two answers' openings (their first [`ANSWER_PREFIX_CHARS`] characters): enough
+/// to tell candidates apart in the assignment without a quadratic pass over whole answers.
+fn answer_similarity(a: &str, b: &str) -> f64 {
+    let opening = |s: &str| s.chars().take(ANSWER_PREFIX_CHARS).collect::<String>();
+    similarity(&opening(a), &opening(b))
 }
 
 /// How one document went.
@@ -152,7 +174,7 @@ pub fn score_document(
         for (p, pair) in predicted.iter().enumerate() {
             let question = similarity(&true_pair.question, &pair.question);
             if question >= MIN_QUESTION_SIMILARITY {
-                let answer = similarity(&true_pair.answer, &pair.answer);
+                let answer = answer_similarity(&true_pair.answer, &pair.answer);
                 weights[(t, p)] = ((question + answer) * 1000.0).round() as i64;
             }
         }
@@ -172,12 +194,14 @@ pub fn score_document(
             doc.identical_answers += 1;
         } else {
             doc.misses.push(format!(
-                "answer differs for {:?}: predicted {} chars starting {:?}, truth {} chars starting {:?}",
+                "answer differs for {:?} ({} chars, truth {}): {}",
                 true_pair.question,
                 pair.answer.chars().count(),
-                pair.answer.chars().take(30).collect::<String>(),
                 true_pair.answer.chars().count(),
-                true_pair.answer.chars().take(30).collect::<String>(),
+                first_difference(
+                    &normalize_whitespace(&pair.answer),
+                    &normalize_whitespace(&true_pair.answer)
+                ),
             ));
         }
         doc.category_pairs.push((true_pair.category, pair.category));
