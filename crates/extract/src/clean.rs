@@ -5,25 +5,35 @@ use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::layout::Line;
+
 /// Lines at the top and at the bottom of a page where running headers and footers live.
 const MARGIN_LINES: usize = 3;
 
 /// Cleans each page, removes page furniture that repeats across pages, and joins the result
 /// into one text with one paragraph per line.
-pub(crate) fn assemble(raw_pages: &[String]) -> String {
-    let mut pages: Vec<Vec<String>> = raw_pages.iter().map(|raw| normalise_lines(raw)).collect();
+pub(crate) fn assemble(pages: Vec<Vec<Line>>) -> String {
+    let mut pages: Vec<Vec<Line>> = pages
+        .into_iter()
+        .map(|lines| {
+            lines
+                .into_iter()
+                .filter_map(|mut line| {
+                    line.text = normalise_line(&line.text);
+                    (!line.text.is_empty()).then_some(line)
+                })
+                .collect()
+        })
+        .collect();
     remove_running_furniture(&mut pages);
     join_paragraphs(&pages)
 }
 
-/// NFC, every kind of space folded into U+0020 and collapsed, invisible characters dropped,
-/// lines trimmed, empty lines removed.
-pub(crate) fn normalise_lines(raw: &str) -> Vec<String> {
+/// NFC, every kind of space and line break folded into U+0020 and collapsed, invisible
+/// characters dropped, trimmed.
+pub(crate) fn normalise_line(raw: &str) -> String {
     let nfc: String = raw.nfc().collect();
-    nfc.split(['\n', '\r', '\u{2028}', '\u{2029}', '\u{000C}'])
-        .map(normalise_spaces)
-        .filter(|line| !line.is_empty())
-        .collect()
+    normalise_spaces(&nfc)
 }
 
 fn normalise_spaces(line: &str) -> String {
@@ -61,34 +71,26 @@ fn is_invisible(ch: char) -> bool {
 /// lines that differ only in their digits when they carry a page number ("1/3", "- 2 -",
 /// "Page 3", "페이지 4", "https://… 2/5"). Body lines are never touched: only the first and
 /// last [`MARGIN_LINES`] lines of a page are candidates. Single-page documents are left alone.
-pub(crate) fn remove_running_furniture(pages: &mut [Vec<String>]) {
+pub(crate) fn remove_running_furniture<T: AsRef<str>>(pages: &mut [Vec<T>]) {
     if pages.len() < 2 {
         return;
     }
     let needed = pages.len().div_ceil(2).max(2);
-    let mut top: HashMap<String, usize> = HashMap::new();
-    let mut bottom: HashMap<String, usize> = HashMap::new();
+    let mut top = MarginCounts::default();
+    let mut bottom = MarginCounts::default();
     for lines in pages.iter() {
         let (head, tail) = margins(lines);
-        // A line counts once per page and margin, however often it appears there.
-        let mut seen_top: Vec<String> = head.iter().map(|l| furniture_key(l)).collect();
-        seen_top.sort();
-        seen_top.dedup();
-        for key in seen_top {
-            *top.entry(key).or_default() += 1;
-        }
-        let mut seen_bottom: Vec<String> = tail.iter().map(|l| furniture_key(l)).collect();
-        seen_bottom.sort();
-        seen_bottom.dedup();
-        for key in seen_bottom {
-            *bottom.entry(key).or_default() += 1;
-        }
+        top.add_page(head);
+        bottom.add_page(tail);
     }
-    let repeats = |counts: &HashMap<String, usize>, line: &str| -> bool {
-        let key = furniture_key(line);
-        let count = counts.get(&key).copied().unwrap_or(0);
-        let varies_in_digits_only = key.contains('#');
-        count >= needed && (!varies_in_digits_only || carries_page_number(line))
+    let repeats = |counts: &MarginCounts, line: &str| -> bool {
+        let exact = counts.exact.get(&exact_key(line)).copied().unwrap_or(0);
+        let digits_folded = counts
+            .folded
+            .get(&furniture_key(line))
+            .copied()
+            .unwrap_or(0);
+        exact >= needed || (digits_folded >= needed && carries_page_number(line))
     };
     for lines in pages.iter_mut() {
         let len = lines.len();
@@ -96,6 +98,7 @@ pub(crate) fn remove_running_furniture(pages: &mut [Vec<String>]) {
         let bottom_start = len.saturating_sub(MARGIN_LINES);
         let mut index = 0;
         lines.retain(|line| {
+            let line = line.as_ref();
             let in_top = index < top_end;
             let in_bottom = index >= bottom_start;
             index += 1;
@@ -107,7 +110,36 @@ pub(crate) fn remove_running_furniture(pages: &mut [Vec<String>]) {
     }
 }
 
-fn margins(lines: &[String]) -> (&[String], &[String]) {
+/// How many pages carry each line in one margin, exactly and with digits folded.
+#[derive(Default)]
+struct MarginCounts {
+    exact: HashMap<String, usize>,
+    folded: HashMap<String, usize>,
+}
+
+impl MarginCounts {
+    /// A line counts once per page, however often it appears in the margin.
+    fn add_page<T: AsRef<str>>(&mut self, margin: &[T]) {
+        let mut exact: Vec<String> = margin.iter().map(|l| exact_key(l.as_ref())).collect();
+        exact.sort();
+        exact.dedup();
+        for key in exact {
+            *self.exact.entry(key).or_default() += 1;
+        }
+        let mut folded: Vec<String> = margin.iter().map(|l| furniture_key(l.as_ref())).collect();
+        folded.sort();
+        folded.dedup();
+        for key in folded {
+            *self.folded.entry(key).or_default() += 1;
+        }
+    }
+}
+
+fn exact_key(line: &str) -> String {
+    line.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn margins<T>(lines: &[T]) -> (&[T], &[T]) {
     let top_end = MARGIN_LINES.min(lines.len());
     let bottom_start = lines.len().saturating_sub(MARGIN_LINES);
     (&lines[..top_end], &lines[bottom_start..])
@@ -177,34 +209,45 @@ fn is_counter(token: &str) -> bool {
 }
 
 fn is_number(token: &str) -> bool {
-    !token.is_empty() && token.len() <= 4 && token.chars().all(|c| c.is_ascii_digit())
+    !token.is_empty() && token.len() <= 3 && token.chars().all(|c| c.is_ascii_digit())
 }
 
 // ---------------------------------------------------------------------------------------
 // Paragraphs
 
-/// Joins the lines of all pages into paragraphs: a line that fills the text width continues
-/// in the next line (also across a page break) unless the next line starts a new item.
-pub(crate) fn join_paragraphs(pages: &[Vec<String>]) -> String {
+/// How far (in font sizes) short of the page's right text edge a line may end and still
+/// count as full: a wrapped line ends short by at most the word that did not fit.
+const FULL_LINE_SLACK: f64 = 4.0;
+/// The same for a line that ends a sentence, which more likely ends its paragraph.
+const FULL_SENTENCE_SLACK: f64 = 1.0;
+
+/// Joins the lines of all pages into paragraphs: a line that reaches the right edge of the
+/// text continues in the next line (also across a page break) unless the next line starts a
+/// new item.
+pub(crate) fn join_paragraphs(pages: &[Vec<Line>]) -> String {
     let mut out = String::new();
-    let mut previous: Option<(&str, bool)> = None; // (line, fills the width)
+    let mut previous: Option<(&str, bool)> = None; // (line, reaches the right edge)
     for lines in pages {
-        let full_width = reference_width(lines);
+        let right_edge = lines.iter().map(|l| l.right).fold(f64::MIN, f64::max);
         for line in lines {
-            let fills = display_width(line) >= full_width * 0.8;
-            match previous {
-                None => {}
-                Some((prev, prev_fills)) => match join_with(prev, line, prev_fills) {
+            let slack = if line.text.ends_with(['.', '!', '?', '。']) {
+                FULL_SENTENCE_SLACK
+            } else {
+                FULL_LINE_SLACK
+            };
+            let fills = line.right >= right_edge - slack * line.size;
+            if let Some((prev, prev_fills)) = previous {
+                match join_with(prev, &line.text, prev_fills) {
                     Join::Break => out.push('\n'),
                     Join::Space => out.push(' '),
                     Join::Dehyphenate => {
                         out.pop();
                     }
                     Join::Direct => {}
-                },
+                }
             }
-            out.push_str(line);
-            previous = Some((line, fills));
+            out.push_str(&line.text);
+            previous = Some((&line.text, fills));
         }
     }
     out
@@ -297,29 +340,6 @@ fn ends_heading(line: &str) -> bool {
     line.ends_with('?') || line.ends_with(':') || (line.ends_with(')') && line.contains('자'))
 }
 
-/// The width of the widest lines on the page, the measure of a "full" line.
-fn reference_width(lines: &[String]) -> f64 {
-    let mut widths: Vec<f64> = lines.iter().map(|l| display_width(l)).collect();
-    widths.sort_by(|a, b| b.total_cmp(a));
-    // The second widest line, so that one overlong line (a URL) does not set the measure.
-    widths.get(1).or(widths.first()).copied().unwrap_or(0.0)
-}
-
-/// Approximate rendered width: CJK glyphs are about twice as wide as Latin ones.
-fn display_width(line: &str) -> f64 {
-    line.chars()
-        .map(|c| {
-            if is_cjk(c) || is_fullwidth(c) {
-                2.0
-            } else if c == ' ' {
-                0.6
-            } else {
-                1.0
-            }
-        })
-        .sum()
-}
-
 pub(crate) fn is_hangul(c: char) -> bool {
     matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }
@@ -331,10 +351,6 @@ pub(crate) fn is_cjk(c: char) -> bool {
             | '\u{3040}'..='\u{30FF}')
 }
 
-fn is_fullwidth(c: char) -> bool {
-    matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF60}' | '\u{2460}'..='\u{24FF}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,11 +359,20 @@ mod tests {
         lines.iter().map(|l| l.to_string()).collect()
     }
 
+    /// Lines whose right edge is proportional to their length, as in a left-aligned page.
+    fn flow(lines: &[&str]) -> Vec<Line> {
+        lines
+            .iter()
+            .map(|l| Line::plain(l, l.chars().count() as f64))
+            .collect()
+    }
+
     #[test]
     fn normalises_unicode_and_whitespace() {
         // "한" as conjoining jamo becomes one precomposed syllable; odd spaces collapse.
-        let raw = "\u{1112}\u{1161}\u{11AB}\u{00A0}\u{00A0}글\t \u{200B}text  \r\n\n   \n끝 ";
-        assert_eq!(normalise_lines(raw), vec!["한 글 text", "끝"]);
+        let raw = "\u{1112}\u{1161}\u{11AB}\u{00A0}\u{00A0}글\t \u{200B}text  \r\n 끝 ";
+        assert_eq!(normalise_line(raw), "한 글 text 끝");
+        assert_eq!(normalise_line(" \u{3000}\u{FEFF} "), "");
     }
 
     #[test]
@@ -448,7 +473,7 @@ mod tests {
 
     #[test]
     fn joins_hyphenated_latin_words() {
-        let pages = vec![page(&[
+        let pages = vec![flow(&[
             "This is a long line of English text about the develop-",
             "ment of software systems at a large company today.",
         ])];
@@ -460,7 +485,7 @@ mod tests {
 
     #[test]
     fn keeps_real_hyphens_and_dashes() {
-        let pages = vec![page(&[
+        let pages = vec![flow(&[
             "회사에서 - 2022년부터 - 일했습니다. 그리고 Rust와 C++ 그리고 Go를 다루는 일을 했다.",
             "Anti-",
             "Corruption",
@@ -471,7 +496,7 @@ mod tests {
 
     #[test]
     fn joins_wrapped_korean_lines_and_keeps_paragraph_breaks() {
-        let pages = vec![page(&[
+        let pages = vec![flow(&[
             "1. 지원 동기를 작성해 주십시오. (500자)",
             "저는 어릴 때부터 사람들의 이야기를 듣고 정리하는 일을 좋아했습니다. 대학에서는 데이터",
             "분석 동아리를 만들어 이끌었습니다.",
@@ -486,11 +511,11 @@ mod tests {
     #[test]
     fn joins_a_paragraph_across_a_page_break_but_not_a_new_question() {
         let pages = vec![
-            page(&[
+            flow(&[
                 "짧은 줄",
                 "이 문단은 페이지 끝까지 이어지는 아주 긴 문장으로 채워져 있으며 다음 페이지로",
             ]),
-            page(&["넘어갑니다.", "2. 입사 후 포부를 적어 주십시오."]),
+            flow(&["넘어갑니다.", "2. 입사 후 포부를 적어 주십시오."]),
         ];
         let text = join_paragraphs(&pages);
         assert!(text.contains("다음 페이지로 넘어갑니다."), "{text}");

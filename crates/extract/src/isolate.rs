@@ -130,8 +130,14 @@ pub fn extract_isolated(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extr
     })?;
     let marker = serde_json::to_string(&ChildLimits::from(limits))
         .map_err(|e| ExtractError::Isolation(format!("cannot encode limits: {e}")))?;
-    let mut child = Command::new(exe)
-        .env(CHILD_MARKER, marker)
+    let mut command = Command::new(exe);
+    command.env(CHILD_MARKER, marker);
+    run_in_child(command, bytes, limits)
+}
+
+/// Runs `command` with the PDF on stdin, under the kill timer, and reads its reply.
+fn run_in_child(mut command: Command, bytes: &[u8], limits: &Limits) -> Reply {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -148,11 +154,10 @@ pub fn extract_isolated(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extr
         .saturating_add(REPLY_SLACK);
 
     let (done_tx, done_rx) = mpsc::channel::<(std::io::Result<ExitStatus>, Vec<u8>)>();
-    let input = bytes.to_vec();
     std::thread::scope(|scope| {
         // A child that dies early closes its stdin: a broken pipe here is expected.
         scope.spawn(move || {
-            let _ = stdin.write_all(&input);
+            let _ = stdin.write_all(bytes);
         });
         scope.spawn(move || {
             let mut reply = Vec::new();
@@ -207,5 +212,91 @@ fn interpret(status: std::io::Result<ExitStatus>, reply: &[u8], limits: &Limits)
         Err(e) => Err(ExtractError::Isolation(format!(
             "unreadable reply from the child: {e}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn shell(script: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(script);
+        command
+    }
+
+    fn quick() -> Limits {
+        Limits {
+            time_budget: Duration::from_millis(200),
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn a_hanging_child_is_killed_at_the_time_budget() {
+        let started = Instant::now();
+        let err = run_in_child(shell("exec sleep 30"), b"%PDF-", &quick()).expect_err("killed");
+        assert!(
+            matches!(&err, ExtractError::TooLarge(c) if c.contains("time budget")),
+            "{err}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_crashing_child_is_corrupt() {
+        for signal in ["SEGV", "ABRT", "BUS"] {
+            let err = run_in_child(shell(&format!("kill -{signal} $$")), b"%PDF-", &quick())
+                .expect_err(signal);
+            assert!(matches!(err, ExtractError::Corrupt(_)), "{signal}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_child_over_its_cpu_limit_is_too_large() {
+        let err = run_in_child(shell("kill -XCPU $$"), b"%PDF-", &quick()).expect_err("xcpu");
+        assert!(matches!(err, ExtractError::TooLarge(_)), "{err}");
+    }
+
+    #[test]
+    fn replies_are_passed_through_and_garbage_is_not_believed() {
+        let ok = r#"{"Ok":{"text":"가","pages":1,"chars":1,"truncated":false}}"#;
+        let reply = run_in_child(
+            shell(&format!("cat >/dev/null; printf '%s' '{ok}'")),
+            b"%PDF-",
+            &quick(),
+        );
+        assert_eq!(reply.expect("ok").text, "가");
+        let err = run_in_child(shell(r#"printf '{"Err":"Encrypted"}'"#), b"", &quick());
+        assert_eq!(err, Err(ExtractError::Encrypted));
+        let garbage = run_in_child(shell("echo nonsense"), b"", &quick());
+        assert!(
+            matches!(garbage, Err(ExtractError::Isolation(_))),
+            "{garbage:?}"
+        );
+        let died = run_in_child(shell("exit 101"), b"", &quick());
+        assert!(matches!(died, Err(ExtractError::Corrupt(_))), "{died:?}");
+    }
+
+    #[test]
+    fn limits_survive_the_trip_to_the_child() {
+        let limits = Limits {
+            max_bytes: 1,
+            max_pages: 2,
+            max_chars: 3,
+            max_decompressed_bytes: 4,
+            time_budget: Duration::from_millis(5),
+            memory_cap_bytes: 6,
+        };
+        let json = serde_json::to_string(&ChildLimits::from(&limits)).expect("encode");
+        let back: Limits = serde_json::from_str::<ChildLimits>(&json)
+            .expect("decode")
+            .into();
+        assert_eq!(back, limits);
     }
 }

@@ -9,6 +9,7 @@
 mod clean;
 mod error;
 mod isolate;
+mod layout;
 mod limits;
 mod pdf;
 mod quality;
@@ -43,14 +44,14 @@ pub struct Extracted {
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
     let started = Instant::now();
     pdf::check_envelope(bytes, limits)?;
-    let raw_pages =
-        catch_unwind(AssertUnwindSafe(|| pdf::page_texts(bytes, limits, started)))
-            .map_err(|_| ExtractError::Corrupt("the PDF parser panicked on this file".into()))??;
-    quality::check_text_layer(&raw_pages)?;
-    let text = clean::assemble(&raw_pages);
+    let pages = catch_unwind(AssertUnwindSafe(|| pdf::page_lines(bytes, limits, started)))
+        .map_err(|_| ExtractError::Corrupt("the PDF parser panicked on this file".into()))??;
+    quality::check_text_layer(&pages)?;
+    let page_count = pages.len();
+    let text = clean::assemble(pages);
     let (text, truncated) = quality::truncate(text, limits.max_chars);
     let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
-    let pages = u32::try_from(raw_pages.len()).unwrap_or(u32::MAX);
+    let pages = u32::try_from(page_count).unwrap_or(u32::MAX);
     Ok(Extracted {
         text,
         pages,

@@ -7,6 +7,7 @@ use std::time::Instant;
 use oxidize_pdf::parser::{ParseError, ParseOptions, PdfDocument, PdfObject, PdfReader};
 use oxidize_pdf::text::{ExtractionOptions, TextExtractor};
 
+use crate::layout::{lines_from_fragments, Line};
 use crate::{ExtractError, Limits};
 
 /// How far into the file the `%PDF-` marker may start (the spec allows leading junk).
@@ -31,6 +32,13 @@ pub(crate) fn check_envelope(bytes: &[u8], limits: &Limits) -> Result<(), Extrac
             sniff(bytes)
         )));
     }
+    // Every complete PDF ends in %%EOF; a file without one was cut off in transfer, and any
+    // text recovered from it would be an incomplete letter passed on as if it were whole.
+    if !bytes.windows(5).any(|w| w == b"%%EOF") {
+        return Err(ExtractError::Corrupt(
+            "truncated: the file has no %%EOF end-of-file marker".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -52,12 +60,12 @@ fn sniff(bytes: &[u8]) -> &'static str {
     }
 }
 
-/// Opens the document and reads every page's raw text, in page order.
-pub(crate) fn page_texts(
+/// Opens the document and reads every page's lines, in page order.
+pub(crate) fn page_lines(
     bytes: &[u8],
     limits: &Limits,
     started: Instant,
-) -> Result<Vec<String>, ExtractError> {
+) -> Result<Vec<Vec<Line>>, ExtractError> {
     let body = strip_leading_junk(bytes);
     let document = open(body)?;
     let pages = document.page_count().map_err(classify)? as usize;
@@ -82,7 +90,7 @@ pub(crate) fn page_texts(
         let page = extractor
             .extract_from_page(&document, index as u32)
             .map_err(classify)?;
-        texts.push(page.text);
+        texts.push(lines_from_fragments(&page.fragments));
     }
     check_time(limits, started)?;
     Ok(texts)
@@ -90,6 +98,8 @@ pub(crate) fn page_texts(
 
 fn extraction_options(limits: &Limits) -> ExtractionOptions {
     ExtractionOptions {
+        // Positioned fragments: reading order comes from the page, not the content stream.
+        preserve_layout: true,
         // Bounds a hostile page's text; a real page holds far less than this.
         max_extracted_bytes: Some(limits.max_chars.saturating_mul(8).max(64 * 1024)),
         ..ExtractionOptions::default()
@@ -242,7 +252,7 @@ mod tests {
     #[test]
     fn envelope_accepts_marker_after_leading_junk() {
         let mut bytes = vec![b' '; 300];
-        bytes.extend_from_slice(b"%PDF-1.7\n");
+        bytes.extend_from_slice(b"%PDF-1.7\n%%EOF\n");
         assert!(check_envelope(&bytes, &Limits::default()).is_ok());
         assert!(strip_leading_junk(&bytes).starts_with(b"%PDF-"));
         let mut late = vec![b' '; 2000];
@@ -254,13 +264,21 @@ mod tests {
     }
 
     #[test]
+    fn envelope_rejects_a_file_cut_before_its_end() {
+        assert!(matches!(
+            check_envelope(b"%PDF-1.7\n1 0 obj << >> endobj\n", &Limits::default()),
+            Err(ExtractError::Corrupt(_))
+        ));
+    }
+
+    #[test]
     fn envelope_rejects_files_over_the_byte_limit() {
         let limits = Limits {
             max_bytes: 10,
             ..Limits::default()
         };
         assert!(matches!(
-            check_envelope(b"%PDF-1.7 0123456789", &limits),
+            check_envelope(b"%PDF-1.7 0123456789 %%EOF", &limits),
             Err(ExtractError::TooLarge(_))
         ));
     }

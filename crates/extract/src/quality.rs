@@ -1,5 +1,6 @@
 //! Is there a usable text layer, and cutting text at the character limit.
 
+use crate::layout::Line;
 use crate::ExtractError;
 
 /// Fewer visible characters per page than this on average means no real text layer.
@@ -9,11 +10,15 @@ const MAX_UNMAPPED_PER_TWENTY: usize = 1;
 
 /// Judges the raw text the parser produced (before cleaning, so unmapped glyphs are still
 /// visible): image-only pages and glyph ids without a Unicode mapping are `NoText`.
-pub(crate) fn check_text_layer(raw_pages: &[String]) -> Result<(), ExtractError> {
+pub(crate) fn check_text_layer(raw_pages: &[Vec<Line>]) -> Result<(), ExtractError> {
     let pages = raw_pages.len().max(1);
     let mut visible = 0usize;
     let mut unmapped = 0usize;
-    for ch in raw_pages.iter().flat_map(|p| p.chars()) {
+    for ch in raw_pages
+        .iter()
+        .flatten()
+        .flat_map(|line| line.text.chars())
+    {
         if ch.is_whitespace() {
             continue;
         }
@@ -72,8 +77,8 @@ pub(crate) fn truncate(text: String, max_chars: usize) -> (String, bool) {
 mod tests {
     use super::*;
 
-    fn pages(texts: &[&str]) -> Vec<String> {
-        texts.iter().map(|t| t.to_string()).collect()
+    fn pages(texts: &[&str]) -> Vec<Vec<Line>> {
+        texts.iter().map(|t| vec![Line::plain(t, 100.0)]).collect()
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Extracts one PDF the way the `extract` function does (isolated child process) and prints
-//! the result as JSON, or `<wire error name>: <cause>` on stderr with exit code 2. Used by the
-//! crate's integration tests and by `scripts/bench-extract` before the `narratix` CLI exists.
+//! the text (or, with `--json`, `{"text","pages","chars","truncated"}`), or
+//! `<wire error name>: <cause>` on stderr with exit code 2 — the contract of
+//! `narratix extract`. Used by the crate's integration tests and by `scripts/bench-extract`.
 //!
-//! Usage: `narratix-extract-probe [--in-process] FILE.pdf`
+//! Usage: `narratix-extract-probe [--json] [--in-process] FILE.pdf`
 
 use std::process::ExitCode;
 
@@ -13,8 +14,9 @@ fn main() -> ExitCode {
     run_child_if_requested();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let in_process = args.iter().any(|a| a == "--in-process");
+    let as_json = args.iter().any(|a| a == "--json");
     let Some(path) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: narratix-extract-probe [--in-process] FILE.pdf");
+        eprintln!("usage: narratix-extract-probe [--json] [--in-process] FILE.pdf");
         return ExitCode::from(64);
     };
     let result = Limits::from_env().and_then(|limits| {
@@ -28,6 +30,10 @@ fn main() -> ExitCode {
         }
     });
     match result {
+        Ok(extracted) if !as_json => {
+            println!("{}", extracted.text);
+            ExitCode::SUCCESS
+        }
         Ok(extracted) => match serde_json::to_string(&extracted) {
             Ok(json) => {
                 println!("{json}");

@@ -1,0 +1,90 @@
+//! The isolated path through a real binary: same result as in-process, limits from the
+//! environment, and crashes of the child turned into named errors.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::process::Command;
+
+use support::repo_root;
+use support::run::run_measured;
+
+const PROBE: &str = env!("CARGO_BIN_EXE_narratix-extract-probe");
+
+fn base() -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/hostile/base.pdf")
+}
+
+#[test]
+fn isolated_and_in_process_results_are_identical() {
+    let isolated = run_measured(Command::new(PROBE).arg("--json").arg(base()));
+    let in_process = run_measured(
+        Command::new(PROBE)
+            .args(["--json", "--in-process"])
+            .arg(base()),
+    );
+    assert_eq!(isolated.exit_code, Some(0), "{}", isolated.stderr);
+    assert_eq!(isolated.stdout, in_process.stdout);
+    let json: serde_json::Value = serde_json::from_str(&isolated.stdout).expect("json");
+    assert_eq!(json["pages"], 1);
+    assert_eq!(json["truncated"], false);
+    assert_eq!(
+        json["chars"].as_u64(),
+        Some(json["text"].as_str().expect("text").chars().count() as u64)
+    );
+}
+
+#[test]
+fn text_over_the_character_limit_is_cut_not_failed() {
+    let run = run_measured(
+        Command::new(PROBE)
+            .env("NARRATIX_MAX_CHARS", "100")
+            .arg("--json")
+            .arg(base()),
+    );
+    assert_eq!(run.exit_code, Some(0), "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(json["truncated"], true);
+    let chars = json["chars"].as_u64().expect("chars");
+    assert!((80..=100).contains(&chars), "{chars}");
+}
+
+#[test]
+fn a_child_without_enough_memory_dies_into_a_named_error() {
+    // 16 MiB of address space is too little for the parser: the child aborts on allocation
+    // failure, and the parent reports it instead of dying with it.
+    let run = run_measured(
+        Command::new(PROBE)
+            .env("NARRATIX_EXTRACT_MEMORY_MB", "16")
+            .arg(base()),
+    );
+    assert_eq!(run.exit_code, Some(2), "stdout {:?}", run.stdout);
+    assert!(run.stderr.starts_with("Extract.Corrupt:"), "{}", run.stderr);
+}
+
+#[test]
+fn an_exhausted_time_budget_is_too_large() {
+    let run = run_measured(
+        Command::new(PROBE)
+            .env("NARRATIX_EXTRACT_TIMEOUT_MS", "1")
+            .arg(repo_root().join("tests/fixtures/corpus/lo-docx-01.pdf")),
+    );
+    assert_eq!(run.exit_code, Some(2));
+    assert!(
+        run.stderr.starts_with("Extract.TooLarge:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("time budget"), "{}", run.stderr);
+}
+
+#[test]
+fn invalid_limits_are_reported_under_input_invalid() {
+    let run = run_measured(
+        Command::new(PROBE)
+            .env("NARRATIX_MAX_PAGES", "lots")
+            .arg(base()),
+    );
+    assert_eq!(run.exit_code, Some(2));
+    assert!(run.stderr.starts_with("Input.Invalid:"), "{}", run.stderr);
+}
