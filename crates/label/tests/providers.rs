@@ -45,7 +45,7 @@ const OPENAI: Provider = Provider {
         json!({
             "id": "chatcmpl-1", "object": "chat.completion",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": input, "completion_tokens": output, "total_tokens": input + output}
+            "usage": {"prompt_tokens": input, "completion_tokens": output, "total_tokens": input.saturating_add(output)}
         })
     },
 };
@@ -58,7 +58,7 @@ const GEMINI: Provider = Provider {
     wrap: |text, input, output| {
         json!({
             "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
-            "usageMetadata": {"promptTokenCount": input, "candidatesTokenCount": output, "totalTokenCount": input + output}
+            "usageMetadata": {"promptTokenCount": input, "candidatesTokenCount": output, "totalTokenCount": input.saturating_add(output)}
         })
     },
 };
@@ -303,6 +303,49 @@ async fn truncated_body(provider: Provider) {
     assert_clean(&error, ErrorKind::LabelUpstream);
 }
 
+/// Bodies no provider should send: none may panic, each must end in a named error.
+async fn odd_bodies(provider: Provider) {
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let bodies: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        b"\"text\"".to_vec(),
+        vec![0xff, 0xfe, 0x00, 0x7b],
+        deep.into_bytes(),
+        json!({"choices": [{"message": {"content": 12}}], "candidates": [{"content": {"parts": [{"text": ["x"]}]}}],
+               "content": [{"type": "tool_use", "input": "not an object"}],
+               "usage": {"prompt_tokens": 1e308, "input_tokens": -5}, "usageMetadata": {"promptTokenCount": "many"}})
+            .to_string()
+            .into_bytes(),
+        (provider.wrap)(r#"{"pairs":[{"q":[99999999999999999999999,1],"a":[1e400,2],"c":"VALUES"}]}"#, 1, 1)
+            .to_string()
+            .into_bytes(),
+        (provider.wrap)(&"{\"pairs\":".repeat(5_000), u64::MAX, u64::MAX)
+            .to_string()
+            .into_bytes(),
+    ];
+    for body in bodies {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(provider.endpoint))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+        let error = label(config(provider, &server))
+            .await
+            .expect_err("unusable");
+        assert!(
+            matches!(
+                error,
+                LabelError::Upstream(_) | LabelError::InvalidResponse(_)
+            ),
+            "{error}"
+        );
+        assert!(!error.to_string().contains(KEY));
+    }
+}
+
 macro_rules! provider_tests {
     ($module:ident, $provider:expr) => {
         mod $module {
@@ -339,6 +382,10 @@ macro_rules! provider_tests {
             #[tokio::test]
             async fn truncated_body_is_upstream() {
                 super::truncated_body($provider).await;
+            }
+            #[tokio::test]
+            async fn odd_bodies_never_panic() {
+                super::odd_bodies($provider).await;
             }
         }
     };

@@ -63,9 +63,17 @@ pub(crate) fn client_for(config: &LabelConfig) -> Result<Option<Box<dyn ModelCli
     Ok(Some(client))
 }
 
-/// Counts from a usage object: absent, negative, fractional or oversized numbers count 0.
+/// Most tokens one call is believed to report; larger counts are capped, so that summing the
+/// calls of a document (and of a job) cannot overflow.
+const MAX_REPORTED_TOKENS: u64 = u32::MAX as u64;
+
+/// Counts from a usage object: absent, negative or fractional numbers count 0, oversized ones
+/// are capped.
 pub(crate) fn count(value: Option<&serde_json::Value>) -> u64 {
-    value.and_then(serde_json::Value::as_u64).unwrap_or(0)
+    value
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0)
+        .min(MAX_REPORTED_TOKENS)
 }
 
 pub(crate) fn usage(input_tokens: u64, output_tokens: u64) -> TokenUsage {
