@@ -401,3 +401,12 @@ async fn logs_hold_neither_the_key_nor_applicant_text() {
         assert!(!logs.contains(&first_words), "{logs}");
     }
 }
+
+#[test]
+fn labeler_is_shareable_and_its_future_is_send() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: T) {}
+    let labeler = Labeler::new(LabelConfig::default()).expect("offline");
+    shareable(&labeler);
+    send(labeler.label("가치관을 쓰시오"));
+}
