@@ -5,8 +5,8 @@
 mod offline_support;
 
 use offline_support::{
-    corpus_dir, label_offline, load_corpus, score_document, score_ground_truth, similarity,
-    Predicted, TruePair,
+    corpus_dir, label_offline, load_corpus, score_document, score_extracted, score_ground_truth,
+    similarity, Predicted, TruePair,
 };
 
 use narratix_domain::Category;
@@ -49,6 +49,31 @@ fn meets_the_bar_on_the_corpus_ground_truth() {
         report.identical_answers, report.hits,
         "every matched answer must be the source text: {summary}"
     );
+}
+
+/// End to end, on what `narratix-extract` gets out of the PDFs: lower bars, since extraction
+/// differences (a paragraph joined to its heading, a stray space) are not the splitter's.
+#[test]
+fn holds_up_on_extracted_text() {
+    let dir = corpus_dir();
+    let corpus = load_corpus(&dir).expect("the fixture corpus loads");
+    let report = score_extracted(&dir, &corpus).expect("every corpus PDF extracts");
+    let summary = format!(
+        "P {:.4} R {:.4} F1 {:.4}, identity {:.4}, categories {:.4}",
+        report.precision(),
+        report.recall(),
+        report.f1(),
+        report.answer_identity(),
+        report.category_accuracy()
+    );
+    assert!(report.f1() >= 0.90, "{summary}");
+    assert!(report.answer_identity() >= 0.95, "{summary}");
+    assert!(
+        report.category_accuracy() >= MIN_CATEGORY_ACCURACY,
+        "{summary}"
+    );
+    let (confident, exact) = report.confident_documents();
+    assert_eq!(confident, exact, "a confident split was wrong: {summary}");
 }
 
 #[test]

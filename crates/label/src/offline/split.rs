@@ -598,6 +598,83 @@ mod tests {
     }
 
     #[test]
+    fn circled_and_enclosed_numbers_and_rhetorical_questions() {
+        let (pairs, confident) = pairs(
+            "① 본인의 성격의 장단점을 기술하시오.
+             왜 저는 늘 계획을 세울까요?
+             저는 계획을 세우는 사람입니다. 그래서 실수가 적습니다.
+             - 2 -
+             ② 가장 크게 실패한 경험은 무엇입니까?
+             저는 첫 창업에서 실패했습니다. 고객을 몰랐기 때문입니다.",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert_eq!(
+            pairs[0].1,
+            "왜 저는 늘 계획을 세울까요? 저는 계획을 세우는 사람입니다. 그래서 실수가 적습니다."
+        );
+        assert!(confident);
+        let (enclosed, _) = super::tests::pairs(
+            "(1) 지원 동기를 작성하십시오.
+             저는 물류에 관심이 많습니다. 귀사가 선두입니다.
+             (2) 입사 후 포부를 작성하십시오.
+             저는 전문가가 되겠습니다. 매일 배우겠습니다.",
+        );
+        assert_eq!(enclosed.len(), 2, "{enclosed:?}");
+    }
+
+    #[test]
+    fn answers_wrapped_at_the_page_width() {
+        let (pairs, confident) = pairs(
+            "1. 지원 동기를 기술해 주십시오. (500자)
+             저는 어릴 때부터 전기에 관심이 많았습니다. 그래서 전기공학을
+             전공했고, 매출이 2.5배 늘어난 귀사의 성장에 공감하여 지원하였습니다. 특히
+             귀사의 연구소에서 일하고 싶습니다.
+             2. 입사 후 포부를 서술하시오. (500자)
+             입사 후에는 현장을 배우겠습니다.",
+        );
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        assert!(pairs[0].1.ends_with("일하고 싶습니다."));
+        assert!(confident);
+    }
+
+    #[test]
+    fn odd_lines_do_not_panic() {
+        let odd = [
+            "",
+            "1.",
+            "①",
+            "[",
+            "]",
+            "(500자",
+            "Q",
+            "문항",
+            "1) ?",
+            "?",
+            "(",
+            "【】",
+            "Q.",
+            "0 / 0자",
+            "1.5",
+            "99. 무엇입니까?",
+            "⑳",
+            "❿ 기술하시오.",
+            "…",
+            "\u{200b}",
+            "가",
+            "1번",
+        ];
+        for window in odd.windows(4) {
+            let split = split(window);
+            for pair in &split.pairs {
+                assert!(pair.question.start < pair.question.end);
+                assert!(pair.question.end <= pair.answer.start);
+                assert!(pair.answer.end <= window.len());
+            }
+        }
+        let _ = split(&odd);
+    }
+
+    #[test]
     fn nothing_question_like_gives_no_pairs() {
         let (pairs, confident) = pairs("저는 성실합니다. 열심히 하겠습니다.\n감사합니다.");
         assert!(pairs.is_empty());
