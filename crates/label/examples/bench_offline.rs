@@ -1,12 +1,13 @@
 //! Accuracy of the built-in offline labeler on the fixture corpus.
 //!
-//!     cargo run -p narratix-label --example bench_offline [-- --details] [-- --corpus DIR]
+//!     cargo run -p narratix-label --example bench_offline [-- --details] [--ground-truth-only] [--corpus DIR]
 //!
-//! Labels every `tests/fixtures/corpus/<id>.json` ground-truth `text` and prints pair
+//! Labels every `tests/fixtures/corpus/<id>.json` ground-truth `text`, and the text that
+//! `narratix-extract` gets out of each `<id>.pdf`, and prints as Markdown, side by side: pair
 //! precision / recall / F1 (pairs matched to the truth by best assignment), the rate of
-//! matched answers identical to the truth after whitespace normalisation, category accuracy
-//! and the 12×12 confusion matrix. With `--extracted`, the same on the text that
-//! `narratix-extract` gets out of each `<id>.pdf`. `--details` lists every miss.
+//! matched answers identical to the truth after whitespace normalisation, category accuracy,
+//! how many documents the splitter called confident (and how many of those it split exactly)
+//! and the 12×12 confusion matrix. `--details` lists every miss.
 
 #[path = "../tests/offline_support/mod.rs"]
 mod offline_support;
@@ -19,13 +20,13 @@ use offline_support::{corpus_dir, load_corpus, score_ground_truth, Report};
 
 fn main() -> ExitCode {
     let mut details = false;
-    let mut extracted = false;
+    let mut extracted = true;
     let mut corpus = corpus_dir();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--details" => details = true,
-            "--extracted" => extracted = true,
+            "--ground-truth-only" => extracted = false,
             "--corpus" => match args.next() {
                 Some(dir) => corpus = PathBuf::from(dir),
                 None => return usage("--corpus needs a directory"),
@@ -45,19 +46,20 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!(
-        "offline labeler on {} documents of {}",
-        fixtures.len(),
-        corpus.display()
-    );
-    print_report("ground-truth text", &score_ground_truth(&fixtures), details);
+    let mut reports = vec![("ground-truth text", score_ground_truth(&fixtures))];
     if extracted {
         match offline_support::score_extracted(&corpus, &fixtures) {
-            Ok(report) => print_report("text extracted from the PDFs", &report, details),
+            Ok(report) => reports.push(("text extracted from the PDF", report)),
             Err(error) => {
                 eprintln!("extraction failed: {error}");
                 return ExitCode::FAILURE;
             }
+        }
+    }
+    print_reports(fixtures.len(), &reports);
+    if details {
+        for (title, report) in &reports {
+            print_details(title, report);
         }
     }
     ExitCode::SUCCESS
@@ -67,7 +69,7 @@ fn usage(problem: &str) -> ExitCode {
     if !problem.is_empty() {
         eprintln!("{problem}");
     }
-    eprintln!("usage: bench_offline [--details] [--extracted] [--corpus DIR]");
+    eprintln!("usage: bench_offline [--details] [--ground-truth-only] [--corpus DIR]");
     if problem.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -75,70 +77,98 @@ fn usage(problem: &str) -> ExitCode {
     }
 }
 
-fn print_report(title: &str, report: &Report, details: bool) {
+fn print_reports(documents: usize, reports: &[(&str, Report)]) {
+    println!("## Offline labeler accuracy ({documents} corpus documents)");
     println!();
-    println!("== {title} ==");
-    println!(
-        "pairs: truth {}, predicted {}, matched {}",
-        report.truth, report.predicted, report.hits
-    );
-    println!(
-        "pair precision {:.4}  recall {:.4}  F1 {:.4}",
-        report.precision(),
-        report.recall(),
-        report.f1()
-    );
-    println!(
-        "answer identity {:.4} ({}/{})",
-        report.answer_identity(),
-        report.identical_answers,
-        report.hits
-    );
-    println!(
-        "category accuracy {:.4} ({}/{})",
-        report.category_accuracy(),
-        report.correct_categories,
-        report.hits
-    );
-    let (confident, exact) = report.confident_documents();
-    println!(
-        "confident splits: {confident}/{} documents, {exact} of them exact",
-        report.documents.len()
-    );
-    println!();
-    println!("confusion matrix (rows: truth, columns: predicted)");
-    let short: Vec<String> = Category::ALL
-        .iter()
-        .map(|c| c.key().chars().take(5).collect())
-        .collect();
-    print!("{:>20}", "");
-    for name in &short {
-        print!(" {name:>5}");
+    print!("| |");
+    for (title, _) in reports {
+        print!(" {title} |");
     }
     println!();
-    for (row, category) in Category::ALL.iter().enumerate() {
-        print!("{:>20}", category.key());
-        for count in report.confusion[row] {
-            print!(" {count:>5}");
+    print!("|---|");
+    for _ in reports {
+        print!("---:|");
+    }
+    println!();
+    let row = |name: &str, cell: &dyn Fn(&Report) -> String| {
+        print!("| {name} |");
+        for (_, report) in reports {
+            print!(" {} |", cell(report));
         }
         println!();
-    }
-    if details {
+    };
+    row("pairs (truth / predicted / matched)", &|r| {
+        format!("{} / {} / {}", r.truth, r.predicted, r.hits)
+    });
+    row("pair precision", &|r| format!("{:.4}", r.precision()));
+    row("pair recall", &|r| format!("{:.4}", r.recall()));
+    row("pair F1", &|r| format!("{:.4}", r.f1()));
+    row("answer identity", &|r| {
+        format!(
+            "{:.4} ({}/{})",
+            r.answer_identity(),
+            r.identical_answers,
+            r.hits
+        )
+    });
+    row("category accuracy", &|r| {
+        format!(
+            "{:.4} ({}/{})",
+            r.category_accuracy(),
+            r.correct_categories,
+            r.hits
+        )
+    });
+    row("confident splits (exact)", &|r| {
+        let (confident, exact) = r.confident_documents();
+        format!("{confident}/{} ({exact})", r.documents.len())
+    });
+    println!();
+    println!(
+        "Pairs are matched to the truth by best assignment on question similarity; an answer is \
+         identical when it equals the truth after whitespace normalisation."
+    );
+    for (title, report) in reports {
         println!();
-        for doc in &report.documents {
-            println!(
-                "{}: truth {}, predicted {}, matched {}, identical {}, categories {}, confident {}",
-                doc.id,
-                doc.truth,
-                doc.predicted,
-                doc.hits,
-                doc.identical_answers,
-                doc.correct_categories,
-                doc.confident
-            );
-            for miss in &doc.misses {
-                println!("    {miss}");
+        println!("Category confusion on the {title} (rows: truth, columns: predicted):");
+        println!();
+        print!("| |");
+        for category in Category::ALL {
+            print!(" {} |", category.key());
+        }
+        println!();
+        print!("|---|");
+        for _ in Category::ALL {
+            print!("---:|");
+        }
+        println!();
+        for (row, category) in Category::ALL.iter().enumerate() {
+            print!("| {} |", category.key());
+            for count in report.confusion[row] {
+                print!(" {count} |");
             }
+            println!();
+        }
+    }
+}
+
+fn print_details(title: &str, report: &Report) {
+    println!();
+    println!("### Misses on the {title}");
+    println!();
+    for doc in &report.documents {
+        println!(
+            "- {}: truth {}, predicted {}, matched {}, identical {}, categories {}, confident {}",
+            doc.id,
+            doc.truth,
+            doc.predicted,
+            doc.hits,
+            doc.identical_answers,
+            doc.correct_categories,
+            doc.confident
+        );
+        for miss in &doc.misses {
+            println!("  - {miss}");
         }
     }
 }
