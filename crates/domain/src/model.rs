@@ -127,9 +127,9 @@ pub struct TokenUsage {
 
 impl TokenUsage {
     pub fn add(&mut self, other: TokenUsage) {
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
-        self.calls += other.calls;
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.calls = self.calls.saturating_add(other.calls);
     }
 }
 
@@ -202,6 +202,23 @@ mod tests {
         assert_eq!(JobStatus::from_counts(0, 0), JobStatus::Failed);
         assert!(JobStatus::Partial.is_final());
         assert!(!JobStatus::Running.is_final());
+    }
+
+    #[test]
+    fn usage_sums_saturate() {
+        let mut usage = TokenUsage {
+            input_tokens: u64::MAX,
+            output_tokens: 1,
+            calls: u32::MAX,
+        };
+        usage.add(TokenUsage {
+            input_tokens: 5,
+            output_tokens: 2,
+            calls: 1,
+        });
+        assert_eq!(usage.input_tokens, u64::MAX);
+        assert_eq!(usage.output_tokens, 3);
+        assert_eq!(usage.calls, u32::MAX);
     }
 
     #[test]
