@@ -39,6 +39,7 @@ pub struct FunctionSpec {
     /// Whether its crate exists in the workspace (functions still to be written do not).
     pub present: bool,
     pub timeout_seconds: u64,
+    pub memory_megabytes: u64,
     #[serde(skip)]
     pub environment: BTreeMap<String, String>,
     #[serde(skip)]
@@ -164,33 +165,6 @@ impl<'t> Layout<'t> {
             .iter()
             .find(|function| function.logical_id == logical_id)
     }
-
-    /// The union of every present function's environment, for an emulator that takes one
-    /// environment for all functions. Two functions wanting different values for one variable is
-    /// an error: the emulator could not give each its own.
-    pub fn shared_environment(&self) -> Result<BTreeMap<String, String>, LocalError> {
-        let mut shared: BTreeMap<String, (String, String)> = BTreeMap::new();
-        for function in self.functions.iter().filter(|function| function.present) {
-            for (name, value) in &function.environment {
-                match shared.get(name) {
-                    Some((owner, existing)) if existing != value => {
-                        return Err(LocalError::Template(format!(
-                            "functions {owner} and {} want different values for {name}; the emulator gives all functions one environment",
-                            function.name
-                        )));
-                    }
-                    Some(_) => {}
-                    None => {
-                        shared.insert(name.clone(), (function.name.clone(), value.clone()));
-                    }
-                }
-            }
-        }
-        Ok(shared
-            .into_iter()
-            .map(|(name, (_, value))| (name, value))
-            .collect())
-    }
 }
 
 fn named<const N: usize>(reference: &str, attributes: [(&str, String); N]) -> LocalNames {
@@ -279,6 +253,11 @@ fn function_specs(
             .or_else(|| globals.get("Timeout"))
             .and_then(|timeout| as_text(timeout).parse().ok())
             .unwrap_or(3);
+        let memory_megabytes = properties
+            .get("MemorySize")
+            .or_else(|| globals.get("MemorySize"))
+            .and_then(|memory| as_text(memory).parse().ok())
+            .unwrap_or(128);
         let code_uri = properties
             .get("CodeUri")
             .and_then(Json::as_str)
@@ -302,6 +281,7 @@ fn function_specs(
             arn: names.attributes.get("Arn").cloned().unwrap_or_default(),
             present,
             timeout_seconds,
+            memory_megabytes,
             environment,
             events,
         });

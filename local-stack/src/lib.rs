@@ -6,6 +6,7 @@
 pub mod error;
 pub mod event_source;
 pub mod eventbridge;
+pub mod functions;
 pub mod gateway;
 pub mod layout;
 pub mod processes;

@@ -33,8 +33,8 @@ enum Commands {
         lambda_port: u16,
         #[arg(long, default_value = "us-east-1")]
         region: String,
-        /// Instances per function in the emulator.
-        #[arg(long, default_value_t = 8)]
+        /// Instances per function (the label worker gets its MaximumConcurrency if larger).
+        #[arg(long, default_value_t = 4)]
         concurrency: usize,
         /// Where logs and stack.json go; default ROOT/.local/stack.
         #[arg(long)]

@@ -58,6 +58,17 @@ impl ChildGroup {
         }
     }
 
+    /// Waits for the process to exit; its exit status as text.
+    pub async fn wait(&mut self) -> String {
+        match self.child.as_mut() {
+            Some(child) => match child.wait().await {
+                Ok(status) => status.to_string(),
+                Err(error) => error.to_string(),
+            },
+            None => "not running".to_owned(),
+        }
+    }
+
     /// SIGTERM to the whole group, then SIGKILL after `grace` if it is still there.
     pub async fn stop(&mut self, grace: Duration) {
         let Some(mut child) = self.child.take() else {

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::error::LocalError;
 use crate::event_source::{self, SqsMapping};
 use crate::eventbridge::{self, Rule};
+use crate::functions;
 use crate::gateway::{self, lambda::Functions, moto::MotoProxy, GatewayState};
 use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID};
 use crate::processes::ChildGroup;
@@ -35,7 +36,8 @@ pub struct StackConfig {
     pub gateway_port: u16,
     pub moto_port: u16,
     pub lambda_port: u16,
-    /// Instances per function in the emulator; the Map runs up to three files at once.
+    /// Instances per function (at least; an SQS mapping may need more). The Map runs three files
+    /// at once.
     pub lambda_concurrency: usize,
 }
 
@@ -49,7 +51,7 @@ impl StackConfig {
             gateway_port: 4566,
             moto_port: 4567,
             lambda_port: 4568,
-            lambda_concurrency: 8,
+            lambda_concurrency: 4,
         }
     }
 }
@@ -137,20 +139,19 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
     let moto_url = format!("http://127.0.0.1:{}", config.moto_port);
     let lambda_url = format!("http://127.0.0.1:{}", config.lambda_port);
 
-    let mut processes = Vec::new();
-    processes.push(start_moto(config, &logs)?);
-    let environment = layout.shared_environment()?;
-    processes.push(start_function_emulator(
-        config,
-        &layout.functions,
-        &environment,
-        &logs,
-    )?);
+    // A failure between the two drops the first, which kills its process group.
+    let moto = start_moto(config, &logs)?;
+    let processes = vec![
+        moto,
+        start_function_emulator(config, &layout.functions, &logs)?,
+    ];
     let mut tasks = Vec::new();
     let outcome = async {
         wait_ready(&http, "moto", &format!("{moto_url}/moto-api/")).await?;
         enable_state_machine_execution(&http, &moto_url).await?;
-        wait_ready(&http, "function emulator", &format!("{lambda_url}/")).await?;
+        // Any HTTP request to the emulator is an invocation: readiness is its port accepting.
+        wait_listening("function emulator", config.lambda_port).await?;
+        tasks.extend(start_functions(config, &layout, &lambda_url, &logs));
 
         let functions = Arc::new(Functions::new(
             lambda_url.clone(),
@@ -179,7 +180,6 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
             &functions,
             &config.region,
         )?);
-        warm_up(&functions, &layout.functions).await;
 
         let manifest = manifest(
             config,
@@ -234,69 +234,99 @@ fn start_moto(config: &StackConfig, logs: &Path) -> Result<ChildGroup, LocalErro
     ChildGroup::spawn("moto", command, &logs.join("moto.log"))
 }
 
+/// cargo-lambda serving only the Runtime and Invoke APIs; [`start_functions`] runs the binaries.
 fn start_function_emulator(
     config: &StackConfig,
     functions: &[FunctionSpec],
-    environment: &BTreeMap<String, String>,
     logs: &Path,
 ) -> Result<ChildGroup, LocalError> {
-    let env_file = config.state_dir.join("functions.env");
-    let lines: String = environment
-        .iter()
-        .map(|(name, value)| format!("{name}={value}\n"))
-        .collect();
-    std::fs::write(&env_file, lines).map_err(|source| LocalError::Io {
-        context: format!("writing {}", env_file.display()),
-        source,
-    })?;
     let longest_timeout = functions
         .iter()
         .map(|function| function.timeout_seconds)
         .max()
         .unwrap_or(30);
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut search = vec![config.venv.join("bin")];
-    search.extend(std::env::split_paths(&path));
-    let path = std::env::join_paths(search).map_err(|error| LocalError::Process {
-        name: "function emulator".into(),
-        reason: error.to_string(),
-    })?;
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_default();
-            home.join(".cache/narratix/target")
-        });
     let mut command = Command::new(config.venv.join("bin/cargo-lambda"));
     command
         .args([
             "lambda",
             "watch",
-            "--ignore-changes",
-            "--quiet",
+            "--only-lambda-apis",
             "-A",
             "127.0.0.1",
             "-P",
             &config.lambda_port.to_string(),
-            "--concurrency",
-            &config.lambda_concurrency.to_string(),
             "--timeout",
             &longest_timeout.to_string(),
-            "--env-file",
         ])
-        .arg(&env_file)
-        .env("PATH", path)
-        .env("CARGO_TARGET_DIR", target_dir)
         .current_dir(&config.root);
-    ChildGroup::spawn("function emulator", command, &logs.join("functions.log"))
+    ChildGroup::spawn("function emulator", command, &logs.join("emulator.log"))
+}
+
+/// Instances of every present, built function: at least `lambda_concurrency` each, and as many
+/// as an event source mapping may run at once (up to a local cap).
+fn start_functions(
+    config: &StackConfig,
+    layout: &Layout<'_>,
+    lambda_url: &str,
+    logs: &Path,
+) -> Vec<JoinHandle<()>> {
+    const MOST_INSTANCES: usize = 32;
+    let target_dir = functions::target_dir();
+    let runtime_api = format!("{lambda_url}/.rt");
+    let mut tasks = Vec::new();
+    for spec in layout.functions.iter().filter(|spec| spec.present) {
+        let binary = functions::binary_path(&target_dir, &spec.name);
+        if !binary.is_file() {
+            tracing::warn!(function = %spec.name, binary = %binary.display(), "not built; run scripts/setup-local");
+            continue;
+        }
+        let mapped_concurrency = spec
+            .events
+            .iter()
+            .filter_map(|(_, event)| event.pointer("/Properties/ScalingConfig/MaximumConcurrency"))
+            .filter_map(|limit| crate::template::as_text(limit).parse::<usize>().ok())
+            .max()
+            .unwrap_or(0);
+        let instances = config
+            .lambda_concurrency
+            .max(mapped_concurrency)
+            .min(MOST_INSTANCES);
+        let log = logs.join(format!("{}.log", spec.name));
+        tasks.extend(functions::start(
+            spec,
+            &binary,
+            &runtime_api,
+            instances,
+            &log,
+        ));
+    }
+    tasks
 }
 
 async fn wait_ready(http: &reqwest::Client, service: &str, url: &str) -> Result<(), LocalError> {
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if http.get(url).send().await.is_ok() {
+            tracing::info!(service, "ready");
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(LocalError::NotReady {
+                service: service.to_owned(),
+                seconds: READY_TIMEOUT.as_secs(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn wait_listening(service: &str, port: u16) -> Result<(), LocalError> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             tracing::info!(service, "ready");
             return Ok(());
         }
@@ -398,33 +428,6 @@ fn start_event_sources(
         )));
     }
     Ok(tasks)
-}
-
-/// The emulator starts a function on its first call (`cargo run`, which checks the build): one
-/// empty call each, in parallel, moves that cost out of the first job. An empty event is an input
-/// error for every function, so this has no effect beyond starting them.
-async fn warm_up(functions: &Arc<Functions>, specs: &[FunctionSpec]) {
-    let started = Instant::now();
-    let calls: Vec<_> = specs
-        .iter()
-        .filter(|spec| spec.present)
-        .map(|spec| {
-            let functions = functions.clone();
-            let name = spec.name.clone();
-            tokio::spawn(async move {
-                if let Err(error) = functions.invoke(&name, "{}".into()).await {
-                    tracing::warn!(function = %name, %error, "warm-up call failed");
-                }
-            })
-        })
-        .collect();
-    for call in calls {
-        let _ = call.await;
-    }
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        "functions started"
-    );
 }
 
 fn manifest(

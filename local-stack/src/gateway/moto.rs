@@ -3,7 +3,8 @@
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::GatewayState;
@@ -24,6 +25,7 @@ pub async fn proxy_handler(State(state): State<GatewayState>, request: Request) 
         .map(|path| path.as_str())
         .unwrap_or("/");
     let url = format!("{}{path}", state.moto.base_url);
+    let head = parts.method == Method::HEAD;
     let body = match to_bytes(body, PROXY_BODY_LIMIT).await {
         Ok(body) => body,
         Err(error) => {
@@ -46,7 +48,11 @@ pub async fn proxy_handler(State(state): State<GatewayState>, request: Request) 
         }
     };
     let status = upstream.status();
-    let headers = end_to_end(upstream.headers());
+    let mut headers = end_to_end(upstream.headers());
+    // A HEAD answer has no body: its length (the object's, for S3) is only in the header.
+    if let (true, Some(length)) = (head, upstream.headers().get(CONTENT_LENGTH)) {
+        headers.insert(CONTENT_LENGTH, length.clone());
+    }
     match upstream.bytes().await {
         Ok(bytes) => {
             let mut response = Response::new(Body::from(bytes));
