@@ -1,0 +1,192 @@
+//! Extraction benchmark: our extractor and poppler's `pdftotext`, each as one process per
+//! file, over the same corpus in the same run. Prints pages/s, character accuracy against
+//! the ground truth, questions intact and in order, and peak RSS, side by side with ratios.
+//!
+//! `cargo run --release -p narratix-extract --example bench -- --ours "<cmd> [args]"
+//!  [--pdftotext pdftotext] [--corpus DIR] [--rounds N]` (see `scripts/bench-extract`).
+//! Each command gets the PDF path in place of `{}` (appended when there is none) and must
+//! print the text on stdout.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use support::run::run_measured;
+use support::{accuracy, corpus, found_in_order, repo_root, Document};
+
+struct Tool {
+    name: String,
+    command: Vec<String>,
+}
+
+impl Tool {
+    fn command_for(&self, pdf: &std::path::Path) -> Command {
+        let (program, args) = self.command.split_first().expect("command");
+        let mut command = Command::new(program);
+        let mut placed = false;
+        for arg in args {
+            if arg == "{}" {
+                command.arg(pdf);
+                placed = true;
+            } else {
+                command.arg(arg);
+            }
+        }
+        if !placed {
+            command.arg(pdf);
+        }
+        command
+    }
+}
+
+#[derive(Default)]
+struct Score {
+    pages: u64,
+    elapsed: Duration,
+    peak_rss_kib: u64,
+    accuracies: Vec<f64>,
+    questions_found: usize,
+    questions: usize,
+    failures: Vec<String>,
+}
+
+impl Score {
+    fn pages_per_second(&self) -> f64 {
+        self.pages as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+    fn mean_accuracy(&self) -> f64 {
+        self.accuracies.iter().sum::<f64>() / self.accuracies.len().max(1) as f64
+    }
+    fn min_accuracy(&self) -> f64 {
+        self.accuracies.iter().copied().fold(1.0, f64::min)
+    }
+}
+
+fn measure(tool: &Tool, documents: &[Document], rounds: usize) -> Score {
+    let mut score = Score::default();
+    for round in 0..rounds {
+        for doc in documents {
+            let run = run_measured(&mut tool.command_for(&doc.pdf));
+            score.elapsed += run.elapsed;
+            score.pages += u64::from(doc.truth.pages);
+            score.peak_rss_kib = score.peak_rss_kib.max(run.peak_rss_kib);
+            if round + 1 < rounds {
+                continue;
+            }
+            if run.exit_code != Some(0) {
+                score
+                    .failures
+                    .push(format!("{}: {}", doc.truth.id, run.stderr.trim()));
+                score.accuracies.push(0.0);
+                score.questions += doc.truth.pairs.len();
+                continue;
+            }
+            score
+                .accuracies
+                .push(accuracy(&run.stdout, &doc.truth.text));
+            score.questions += doc.truth.pairs.len();
+            score.questions_found += found_in_order(
+                &run.stdout,
+                doc.truth.pairs.iter().map(|p| p.question.as_str()),
+            );
+        }
+    }
+    score
+}
+
+fn main() {
+    let mut ours: Option<String> = None;
+    let mut pdftotext = "pdftotext -enc UTF-8 {} -".to_string();
+    let mut corpus_dir = repo_root().join("tests/fixtures/corpus");
+    let mut rounds = 5usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
+        match arg.as_str() {
+            "--ours" => ours = Some(value()),
+            "--pdftotext" => pdftotext = value(),
+            "--corpus" => corpus_dir = PathBuf::from(value()),
+            "--rounds" => rounds = value().parse().expect("--rounds N"),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let ours = ours.expect("--ours \"<command>\" is required");
+    let documents = corpus(&corpus_dir);
+    let pages: u32 = documents.iter().map(|d| d.truth.pages).sum();
+    let split = |cmd: &str| cmd.split_whitespace().map(String::from).collect::<Vec<_>>();
+    let tools = [
+        Tool {
+            name: "narratix".into(),
+            command: split(&ours),
+        },
+        Tool {
+            name: "pdftotext".into(),
+            command: split(&pdftotext),
+        },
+    ];
+
+    println!(
+        "corpus: {} documents, {pages} pages, {} questions; {rounds} rounds, one process per file",
+        documents.len(),
+        documents.iter().map(|d| d.truth.pairs.len()).sum::<usize>()
+    );
+    for tool in &tools {
+        println!("  {:<10} {}", tool.name, tool.command.join(" "));
+    }
+    // Warm the page cache and the binaries once, unmeasured.
+    for tool in &tools {
+        measure(tool, &documents[..1], 1);
+    }
+    let scores: Vec<Score> = tools
+        .iter()
+        .map(|tool| measure(tool, &documents, rounds))
+        .collect();
+    let (a, b) = (&scores[0], &scores[1]);
+    println!();
+    println!("| metric | narratix | pdftotext | ratio |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| pages/s (process per file) | {:.0} | {:.0} | {:.2}× |",
+        a.pages_per_second(),
+        b.pages_per_second(),
+        a.pages_per_second() / b.pages_per_second()
+    );
+    println!(
+        "| mean character accuracy | {:.4} | {:.4} | {:+.4} |",
+        a.mean_accuracy(),
+        b.mean_accuracy(),
+        a.mean_accuracy() - b.mean_accuracy()
+    );
+    println!(
+        "| min character accuracy | {:.4} | {:.4} | {:+.4} |",
+        a.min_accuracy(),
+        b.min_accuracy(),
+        a.min_accuracy() - b.min_accuracy()
+    );
+    println!(
+        "| questions intact, in order | {}/{} | {}/{} | |",
+        a.questions_found, a.questions, b.questions_found, b.questions
+    );
+    println!(
+        "| peak RSS | {:.1} MiB | {:.1} MiB | {:.2}× |",
+        a.peak_rss_kib as f64 / 1024.0,
+        b.peak_rss_kib as f64 / 1024.0,
+        a.peak_rss_kib as f64 / b.peak_rss_kib.max(1) as f64
+    );
+    for (tool, score) in tools.iter().zip(&scores) {
+        for failure in &score.failures {
+            println!("{} failed on {failure}", tool.name);
+        }
+    }
+    let accuracy_ok = a.mean_accuracy() >= b.mean_accuracy();
+    let speed_ok = a.pages_per_second() >= 1.5 * b.pages_per_second();
+    println!();
+    println!(
+        "target: accuracy ≥ pdftotext's: {}; throughput ≥ 1.5× pdftotext's: {}",
+        if accuracy_ok { "met" } else { "NOT met" },
+        if speed_ok { "met" } else { "NOT met" }
+    );
+}
