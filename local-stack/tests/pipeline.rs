@@ -218,11 +218,92 @@ async fn a_job_runs_through_the_real_state_machine_and_functions() {
         execution.cause
     );
 
+    // Stopped by hand: the EventBridge rule emulation sends the end to `reaper`, which marks the
+    // job FAILED. (moto cannot stop an execution before its interpreter has started: wait for it.)
+    let (job_id, execution_arn) = start_job(
+        &clients,
+        &bucket,
+        &table,
+        &state_machine_arn,
+        &root,
+        &[FIXTURE, WARM_FIXTURES[0], WARM_FIXTURES[1]],
+    )
+    .await;
+    let started = Instant::now();
+    loop {
+        let history = clients
+            .sfn
+            .get_execution_history()
+            .execution_arn(&execution_arn)
+            .send()
+            .await
+            .expect("execution history");
+        if history
+            .events
+            .iter()
+            .any(|event| event.r#type == HistoryEventType::MapStateStarted)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < EXECUTION_DEADLINE,
+            "the Map never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    clients
+        .sfn
+        .stop_execution()
+        .execution_arn(&execution_arn)
+        .error("Local.StoppedByHand")
+        .cause("integration test")
+        .send()
+        .await
+        .expect("the execution stops");
+    let job_status = loop {
+        let job = clients
+            .dynamodb
+            .get_item()
+            .table_name(&table)
+            .key("pk", text(&format!("JOB#{job_id}")))
+            .key("sk", text("JOB"))
+            .send()
+            .await
+            .expect("job item")
+            .item
+            .expect("the job exists");
+        let status = job
+            .get("status")
+            .and_then(|status| status.as_s().ok())
+            .cloned();
+        if status.as_deref() == Some("FAILED") || started.elapsed() > EXECUTION_DEADLINE {
+            break (
+                status,
+                job.get("error")
+                    .and_then(|error| error.as_s().ok())
+                    .cloned(),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    eprintln!(
+        "stopped job: {:?} after {:.2} s",
+        job_status,
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(job_status.0.as_deref(), Some("FAILED"));
+    assert!(
+        job_status
+            .1
+            .as_deref()
+            .is_some_and(|error| error.starts_with("Job.")),
+        "{job_status:?}"
+    );
+
     stack.stop().await;
 }
 
-/// Uploads the PDFs, writes the job and file items as the API does (docs/data-model.md), starts
-/// the execution named after the job, and waits for its end.
+/// Runs a job (see [`start_job`]) and waits for its execution's end.
 async fn run_job(
     clients: &Clients,
     bucket: &str,
@@ -235,6 +316,38 @@ async fn run_job(
     aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput,
     Duration,
 ) {
+    let started = Instant::now();
+    let (job_id, execution_arn) =
+        start_job(clients, bucket, table, state_machine_arn, root, pdfs).await;
+    loop {
+        let execution = clients
+            .sfn
+            .describe_execution()
+            .execution_arn(&execution_arn)
+            .send()
+            .await
+            .expect("describe execution");
+        if execution.status != ExecutionStatus::Running {
+            return (job_id, execution, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < EXECUTION_DEADLINE,
+            "execution still running after {EXECUTION_DEADLINE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Uploads the PDFs, writes the job and file items as the API does (docs/data-model.md) and
+/// starts the execution named after the job; its id and execution ARN.
+async fn start_job(
+    clients: &Clients,
+    bucket: &str,
+    table: &str,
+    state_machine_arn: &str,
+    root: &Path,
+    pdfs: &[&str],
+) -> (String, String) {
     let job_id = format!("job-{}", uuid::Uuid::new_v4().simple());
     let mut files = Vec::new();
     for (index, pdf) in pdfs.iter().enumerate() {
@@ -282,7 +395,6 @@ async fn run_job(
         .await
         .expect("job item");
     let input = json!({"jobId": job_id, "owner": "local-test", "bucket": bucket, "files": files});
-    let started = Instant::now();
     let execution_arn = clients
         .sfn
         .start_execution()
@@ -293,21 +405,5 @@ async fn run_job(
         .await
         .expect("execution starts")
         .execution_arn;
-    loop {
-        let execution = clients
-            .sfn
-            .describe_execution()
-            .execution_arn(&execution_arn)
-            .send()
-            .await
-            .expect("describe execution");
-        if execution.status != ExecutionStatus::Running {
-            return (job_id, execution, started.elapsed());
-        }
-        assert!(
-            started.elapsed() < EXECUTION_DEADLINE,
-            "execution still running after {EXECUTION_DEADLINE:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    (job_id, execution_arn)
 }
