@@ -292,6 +292,8 @@ async fn a_job_runs_through_the_real_state_machine_and_functions() {
         started.elapsed().as_secs_f64()
     );
     assert_eq!(job_status.0.as_deref(), Some("FAILED"));
+    // `Job.*` is the reaper's error; the state machine's own failure path records the caught
+    // error's name instead.
     assert!(
         job_status
             .1
