@@ -5,6 +5,7 @@
 //!
 //! Usage: `narratix-extract-probe [--json] [--in-process] FILE.pdf`
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use narratix_domain::WireError;
@@ -30,15 +31,9 @@ fn main() -> ExitCode {
         }
     });
     match result {
-        Ok(extracted) if !as_json => {
-            println!("{}", extracted.text);
-            ExitCode::SUCCESS
-        }
+        Ok(extracted) if !as_json => print_line(&extracted.text),
         Ok(extracted) => match serde_json::to_string(&extracted) {
-            Ok(json) => {
-                println!("{json}");
-                ExitCode::SUCCESS
-            }
+            Ok(json) => print_line(&json),
             Err(e) => {
                 eprintln!("Internal.Panic: cannot encode the result: {e}");
                 ExitCode::from(2)
@@ -48,5 +43,14 @@ fn main() -> ExitCode {
             eprintln!("{}", WireError::from(err));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Prints to stdout; a closed pipe (`| head`) ends the program quietly instead of panicking.
+fn print_line(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(74),
     }
 }
