@@ -15,6 +15,7 @@ use narratix_local::{up, StackConfig};
 use serde_json::{json, Value};
 
 const FIXTURE: &str = "tests/fixtures/corpus/lo-docx-01.pdf";
+const ENCRYPTED_FIXTURE: &str = "tests/fixtures/hostile/encrypted-user-aes-128.pdf";
 const WARM_FIXTURES: [&str; 2] = [
     "tests/fixtures/corpus/chromium-01.pdf",
     "tests/fixtures/corpus/fpdf-01.pdf",
@@ -218,6 +219,47 @@ async fn a_job_runs_through_the_real_state_machine_and_functions() {
         execution.cause
     );
 
+    // A function error reaches the state machine under its wire name (the gateway's 200 with
+    // X-Amz-Function-Error), so the per-file Catch records it and the other file goes on.
+    let (job_id, execution, _) = run_job(
+        &clients,
+        &bucket,
+        &table,
+        &state_machine_arn,
+        &root,
+        &[FIXTURE, ENCRYPTED_FIXTURE],
+    )
+    .await;
+    assert_eq!(
+        execution.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        execution.cause
+    );
+    let encrypted = clients
+        .dynamodb
+        .get_item()
+        .table_name(&table)
+        .key("pk", text(&format!("JOB#{job_id}")))
+        .key("sk", text("FILE#f2"))
+        .send()
+        .await
+        .expect("file item")
+        .item
+        .expect("the file item exists");
+    let attribute = |name: &str| {
+        encrypted
+            .get(name)
+            .and_then(|value| value.as_s().ok())
+            .cloned()
+    };
+    assert_eq!(attribute("status").as_deref(), Some("FAILED"));
+    assert_eq!(attribute("error").as_deref(), Some("Extract.Encrypted"));
+    assert_eq!(
+        read_job_status(&clients, &table, &job_id).await.as_deref(),
+        Some("PARTIAL")
+    );
+
     // Stopped by hand: the EventBridge rule emulation sends the end to `reaper`, which marks the
     // job FAILED. (moto cannot stop an execution before its interpreter has started: wait for it.)
     let (job_id, execution_arn) = start_job(
@@ -303,6 +345,24 @@ async fn a_job_runs_through_the_real_state_machine_and_functions() {
     );
 
     stack.stop().await;
+}
+
+async fn read_job_status(clients: &Clients, table: &str, job_id: &str) -> Option<String> {
+    clients
+        .dynamodb
+        .get_item()
+        .table_name(table)
+        .key("pk", text(&format!("JOB#{job_id}")))
+        .key("sk", text("JOB"))
+        .send()
+        .await
+        .expect("job item")
+        .item
+        .and_then(|job| {
+            job.get("status")
+                .and_then(|status| status.as_s().ok())
+                .cloned()
+        })
 }
 
 /// Runs a job (see [`start_job`]) and waits for its execution's end.
