@@ -13,7 +13,10 @@ use tokio::task::JoinHandle;
 use crate::layout::FunctionSpec;
 use crate::processes::ChildGroup;
 
-const RESTART_DELAY: Duration = Duration::from_millis(500);
+const FIRST_RESTART_DELAY: Duration = Duration::from_millis(500);
+const LONGEST_RESTART_DELAY: Duration = Duration::from_secs(10);
+/// An instance that ran this long was healthy: its next restart is immediate-ish again.
+const HEALTHY_RUN: Duration = Duration::from_secs(30);
 
 /// The debug binary of a function in the shared target dir.
 pub fn binary_path(target_dir: &Path, function: &str) -> PathBuf {
@@ -62,7 +65,9 @@ async fn supervise(
     log: PathBuf,
 ) {
     let label = format!("{}#{instance}", spec.name);
+    let mut delay = FIRST_RESTART_DELAY;
     loop {
+        let started = std::time::Instant::now();
         let command = instance_command(&spec, &binary, &runtime_api);
         let mut child = match ChildGroup::spawn(&label, command, &log) {
             Ok(child) => child,
@@ -72,8 +77,13 @@ async fn supervise(
             }
         };
         let status = child.wait().await;
-        tracing::warn!(function = %spec.name, instance, status = %status, "function instance exited; starting a new one");
-        tokio::time::sleep(RESTART_DELAY).await;
+        if started.elapsed() > HEALTHY_RUN {
+            delay = FIRST_RESTART_DELAY;
+        }
+        tracing::warn!(function = %spec.name, instance, status = %status, retry_in_ms = delay.as_millis() as u64, "function instance exited; starting a new one");
+        tokio::time::sleep(delay).await;
+        // A function that cannot start (a missing setting) should not flood its log.
+        delay = (delay * 2).min(LONGEST_RESTART_DELAY);
     }
 }
 
