@@ -159,12 +159,6 @@ impl<'t> Layout<'t> {
     pub fn names(&self) -> &HashMap<String, LocalNames> {
         self.resolver.names()
     }
-
-    pub fn function_by_logical_id(&self, logical_id: &str) -> Option<&FunctionSpec> {
-        self.functions
-            .iter()
-            .find(|function| function.logical_id == logical_id)
-    }
 }
 
 fn named<const N: usize>(reference: &str, attributes: [(&str, String); N]) -> LocalNames {
