@@ -42,6 +42,12 @@ fn stack_available(root: &Path) -> bool {
     if venv.is_file() {
         return true;
     }
+    // The suite (scripts/test) sets up the stack first: there a missing venv is a failure.
+    assert!(
+        std::env::var("NARRATIX_REQUIRE_LOCAL_STACK").as_deref() != Ok("1"),
+        "NARRATIX_REQUIRE_LOCAL_STACK=1 but there is no local-stack venv at {}",
+        venv.display()
+    );
     eprintln!(
         "SKIPPED: no local-stack venv at {}; run scripts/setup-local or set NARRATIX_LOCAL_SETUP=1",
         venv.display()
