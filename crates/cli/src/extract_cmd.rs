@@ -48,7 +48,7 @@ pub fn run(args: Args) -> Result<(), WireError> {
 }
 
 /// Reads the file, refusing one over `max_bytes` without reading it all.
-fn read_capped(path: &Path, max_bytes: usize) -> Result<Vec<u8>, WireError> {
+pub(crate) fn read_capped(path: &Path, max_bytes: usize) -> Result<Vec<u8>, WireError> {
     let unreadable = |error: std::io::Error| {
         ErrorKind::InputInvalid.with_cause(format!("cannot read {}: {error}", path.display()))
     };

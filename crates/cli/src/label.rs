@@ -4,8 +4,6 @@
 //! Every file gets its report: its pairs (question, answer, category key and Korean label) or
 //! its named error `<name>: <cause>`. The command fails (status 2) when any file failed.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use narratix_domain::{ErrorKind, LabeledPair, TokenUsage, WireError};
@@ -13,6 +11,7 @@ use narratix_extract::{extract_isolated, Limits};
 use narratix_label::{LabelConfig, Labeler};
 use serde::Serialize;
 
+use crate::extract_cmd::read_capped;
 use crate::output::print_text;
 
 #[derive(clap::Args)]
@@ -190,21 +189,4 @@ fn render_text(reports: &[FileReport]) -> String {
         }
     }
     out
-}
-
-/// Reads the file, refusing one over `max_bytes` without reading it all.
-fn read_capped(path: &Path, max_bytes: usize) -> Result<Vec<u8>, WireError> {
-    let unreadable = |error: std::io::Error| {
-        ErrorKind::InputInvalid.with_cause(format!("cannot read {}: {error}", path.display()))
-    };
-    let file = File::open(path).map_err(unreadable)?;
-    let mut pdf = Vec::new();
-    file.take(max_bytes as u64 + 1)
-        .read_to_end(&mut pdf)
-        .map_err(unreadable)?;
-    if pdf.len() > max_bytes {
-        return Err(ErrorKind::ExtractTooLarge
-            .with_cause(format!("the file is over the limit of {max_bytes} bytes")));
-    }
-    Ok(pdf)
 }
