@@ -3,11 +3,15 @@
 //! binaries; the gateway on the AWS endpoint port routes Lambda Invoke to the emulator and all else
 //! to moto, and emulates what moto lacks (SQS event source mappings, EventBridge rules).
 
+pub mod bench;
+pub mod client;
+pub mod demo;
 pub mod error;
 pub mod event_source;
 pub mod eventbridge;
 pub mod functions;
 pub mod gateway;
+pub mod history;
 pub mod layout;
 pub mod processes;
 pub mod provision;
