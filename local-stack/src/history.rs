@@ -278,7 +278,14 @@ mod tests {
 
     fn failed(id: i64, previous: i64, error: &str) -> HistoryEvent {
         event(id, previous, HistoryEventType::TaskFailed)
-            .task_failed_event_details(TaskFailedEventDetails::builder().error(error).build())
+            .task_failed_event_details(
+                TaskFailedEventDetails::builder()
+                    .resource_type("sqs")
+                    .resource("sendMessage.waitForTaskToken")
+                    .error(error)
+                    .build()
+                    .expect("details"),
+            )
             .build()
             .expect("event")
     }
