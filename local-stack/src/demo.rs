@@ -5,6 +5,7 @@
 //! Ctrl-C and on error.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use crate::client::{ClientError, Incoming, Job, StackClient, Upload};
 use crate::history::{self, HistorySummary};
 use crate::provision::Clients;
-use crate::stack::{up, RunningStack, StackConfig};
+use crate::stack::{up, Manifest, RunningStack, StackConfig};
 use crate::LocalError;
 
 /// The largest PDF the HTTP API accepts.
@@ -42,6 +43,8 @@ pub enum DemoError {
     Interrupted,
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),
+    #[error("writing the output: {0}")]
+    Output(#[from] std::io::Error),
 }
 
 #[derive(Debug, Clone)]
@@ -141,53 +144,74 @@ impl Interrupts {
     }
 }
 
-/// Runs the demo on a stack started from `config`, and stops the stack whatever happens.
+/// Runs the demo on a stack started from `config`, printing to stdout, and stops the stack
+/// whatever happens.
 pub async fn run(config: &StackConfig, options: &DemoOptions) -> Result<DemoOutcome, DemoError> {
     check_pdfs(&options.pdfs)?;
     let mut interrupts = Interrupts::install()?;
-    println!(
+    let mut out = std::io::stdout();
+    writeln!(
+        out,
         "==> starting the local stack (moto, the function emulator, the gateway on 127.0.0.1:{})",
         config.gateway_port
-    );
+    )?;
     let stack = tokio::select! {
         started = up(config) => started?,
         // Dropping the unfinished start kills the process groups it had started.
         _ = interrupts.received() => return Err(DemoError::Interrupted),
     };
     let outcome = tokio::select! {
-        outcome = run_job(&stack, options) => outcome,
+        outcome = show_job(&stack.manifest, options, &mut out) => outcome,
         _ = interrupts.received() => Err(DemoError::Interrupted),
     };
-    if options.keep {
-        if let Ok(outcome) = &outcome {
-            keep_running(&stack, outcome, &mut interrupts).await;
+    let kept = match &outcome {
+        Ok(outcome) if options.keep => {
+            keep_running(&stack, outcome, &mut interrupts, &mut out).await
         }
-    }
-    println!("==> stopping the local stack");
+        _ => Ok(()),
+    };
+    // Stopping comes first: a failed write must not leave the stack running.
+    let _ = writeln!(out, "==> stopping the local stack");
     stack.stop().await;
+    kept?;
     outcome
 }
 
-async fn keep_running(stack: &RunningStack, outcome: &DemoOutcome, interrupts: &mut Interrupts) {
+async fn keep_running(
+    stack: &RunningStack,
+    outcome: &DemoOutcome,
+    interrupts: &mut Interrupts,
+    out: &mut dyn Write,
+) -> Result<(), DemoError> {
     let manifest = &stack.manifest;
-    println!();
-    println!("==> the stack keeps running (Ctrl-C stops it). Inspect the execution with:");
-    println!(
+    writeln!(out)?;
+    writeln!(
+        out,
+        "==> the stack keeps running (Ctrl-C stops it). Inspect the execution with:"
+    )?;
+    writeln!(
+        out,
         "  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION={} \\\n    aws --endpoint-url {} stepfunctions get-execution-history --execution-arn {}",
         manifest.region, manifest.endpoint, outcome.execution_arn
-    );
-    println!("  the job over the HTTP API (token: `narratix token --user {DEMO_USER}`):");
-    if let Ok(client) = StackClient::from_manifest(manifest) {
-        if let Some(api) = &client.stack.http_api_url {
-            println!(
-                "    curl -H \"Authorization: Bearer $(narratix token --user {DEMO_USER} --stack {})\" {api}/jobs/{}",
-                stack.manifest_path.display(),
-                outcome.job_id
-            );
-        }
+    )?;
+    let client = StackClient::from_manifest(manifest)?;
+    if let Some(api) = &client.stack.http_api_url {
+        writeln!(out, "  the job over the HTTP API:")?;
+        writeln!(
+            out,
+            "    curl -H \"Authorization: Bearer $(narratix token --user {DEMO_USER} --stack {})\" {api}/jobs/{}",
+            stack.manifest_path.display(),
+            outcome.job_id
+        )?;
     }
-    println!("  the stack's addresses: {}", stack.manifest_path.display());
+    writeln!(
+        out,
+        "  every address and name of the stack: {}",
+        stack.manifest_path.display()
+    )?;
+    out.flush()?;
     interrupts.received().await;
+    Ok(())
 }
 
 /// What one file went through, from the WebSocket messages.
@@ -199,16 +223,22 @@ struct FileTimeline {
     pairs: Option<Vec<LabeledPair>>,
 }
 
-async fn run_job(stack: &RunningStack, options: &DemoOptions) -> Result<DemoOutcome, DemoError> {
-    let manifest = &stack.manifest;
-    println!(
+/// The demo's job on a running stack: uploads, subscribes, starts, prints the live progress,
+/// the labeled pairs, the final status and the execution history to `out`.
+pub async fn show_job(
+    manifest: &Manifest,
+    options: &DemoOptions,
+    out: &mut (dyn Write + Send),
+) -> Result<DemoOutcome, DemoError> {
+    writeln!(
+        out,
         "    ready in {:.1} s; AWS endpoint {}",
         manifest.started_in_seconds, manifest.endpoint
-    );
+    )?;
     let client = StackClient::from_manifest(manifest)?;
     match &client.stack.ai_url {
-        Some(url) => println!("    labeler: the mock AI (OpenAI-compatible) at {url}"),
-        None => println!("    labeler: the built-in offline labeler"),
+        Some(url) => writeln!(out, "    labeler: the mock AI (OpenAI-compatible) at {url}")?,
+        None => writeln!(out, "    labeler: the built-in offline labeler")?,
     }
     let user = client.user(DEMO_USER)?;
     let uploads = options
@@ -225,53 +255,66 @@ async fn run_job(stack: &RunningStack, options: &DemoOptions) -> Result<DemoOutc
         .iter()
         .map(|file| (file.file_id.clone(), file.name.clone()))
         .collect();
-    println!(
+    writeln!(
+        out,
         "==> job {job_id}: {} file(s) uploaded through presigned URLs in {} ms",
         created.files.len(),
         upload_started.elapsed().as_millis()
-    );
+    )?;
 
     let mut socket = user.connect().await?;
     let answer = socket
         .subscribe_and_confirm(&job_id, Duration::from_secs(10))
         .await?;
     match &answer {
-        Incoming::Server(ServerMessage::Subscribed { status, .. }) => {
-            println!("==> WebSocket connected and subscribed (job {status:?})")
-        }
-        other => println!("==> WebSocket connected; subscribe answered {other:?}"),
+        Incoming::Server(ServerMessage::Subscribed { status, .. }) => writeln!(
+            out,
+            "==> WebSocket connected and subscribed (job {status:?})"
+        )?,
+        other => writeln!(out, "==> WebSocket connected; subscribe answered {other:?}")?,
     }
 
     let started = Instant::now();
     user.start_job(&job_id).await?;
-    println!("==> job started; live progress:");
+    writeln!(out, "==> job started; live progress:")?;
     let mut timelines: BTreeMap<String, FileTimeline> = BTreeMap::new();
+    let mut write_failure = None;
     let followed = socket
         .until_final(&job_id, options.job_timeout, |message| {
-            show_progress(message, started.elapsed(), &names, &mut timelines)
+            let shown = show_progress(out, message, started.elapsed(), &names, &mut timelines);
+            if let Err(error) = shown {
+                write_failure.get_or_insert(error);
+            }
         })
         .await;
     let total = started.elapsed();
+    if let Some(error) = write_failure {
+        return Err(error.into());
+    }
     if let Err(error) = &followed {
-        println!("    (the WebSocket did not bring the end: {error}; reading the job instead)");
+        writeln!(
+            out,
+            "    (the WebSocket did not bring the end: {error}; reading the job instead)"
+        )?;
     }
     // Closing is a courtesy: the job is read over HTTP either way.
     let _ = socket.close().await;
 
     let job = user.wait_final(&job_id, Duration::from_secs(5)).await?;
-    println!();
-    print_results(&job, &timelines);
-    println!(
+    writeln!(out)?;
+    print_results(out, &job, &timelines)?;
+    writeln!(
+        out,
         "job status: {:?} in {:.2} s from the start request{}",
         job.status,
         total.as_secs_f64(),
         failed_files(&job)
-    );
+    )?;
 
     let execution_arn = execution_arn(manifest.state_machine_arn.as_deref(), &job_id);
     let clients = Clients::new(&manifest.endpoint, &manifest.region).await;
     let summary = history::summarize(&clients.sfn, &execution_arn).await?;
-    print_history(&execution_arn, &summary, options.keep);
+    print_history(out, &execution_arn, &summary, options.keep)?;
     Ok(DemoOutcome {
         job_id,
         status: job.status,
@@ -289,11 +332,12 @@ pub fn execution_arn(state_machine_arn: Option<&str>, job_id: &str) -> String {
 }
 
 fn show_progress(
+    out: &mut (dyn Write + Send),
     message: &Incoming,
     at: Duration,
     names: &BTreeMap<String, String>,
     timelines: &mut BTreeMap<String, FileTimeline>,
-) {
+) -> std::io::Result<()> {
     let stamp = format!("  +{:>6.2}s", at.as_secs_f64());
     let name_of = |file_id: &str| names.get(file_id).cloned().unwrap_or_default();
     match message {
@@ -310,7 +354,7 @@ fn show_progress(
                 }
                 other => format!("{other:?}"),
             };
-            println!("{stamp}  {file_id} {:<28} {stage}", name_of(file_id));
+            writeln!(out, "{stamp}  {file_id} {:<28} {stage}", name_of(file_id))
         }
         Incoming::Server(ServerMessage::FileDone {
             file_id,
@@ -334,24 +378,31 @@ fn show_progress(
                 ),
                 _ => format!("FAILED: {}", error.as_deref().unwrap_or("(no error name)")),
             };
-            println!("{stamp}  {file_id} {:<28} {what}{stages}", name_of(file_id));
+            writeln!(
+                out,
+                "{stamp}  {file_id} {:<28} {what}{stages}",
+                name_of(file_id)
+            )
         }
         Incoming::Server(ServerMessage::JobDone {
             status,
             succeeded,
             failed,
             ..
-        }) => println!("{stamp}  job {status:?} ({succeeded} succeeded, {failed} failed)"),
+        }) => writeln!(
+            out,
+            "{stamp}  job {status:?} ({succeeded} succeeded, {failed} failed)"
+        ),
         Incoming::Server(ServerMessage::JobFailed { error, cause, .. }) => {
-            println!("{stamp}  job FAILED: {error} ({cause})")
+            writeln!(out, "{stamp}  job FAILED: {error} ({cause})")
         }
         Incoming::Server(ServerMessage::Subscribed { status, .. }) => {
-            println!("{stamp}  subscribed (job {status:?})")
+            writeln!(out, "{stamp}  subscribed (job {status:?})")
         }
         Incoming::Server(ServerMessage::Error { error, message }) => {
-            println!("{stamp}  error {error}: {message}")
+            writeln!(out, "{stamp}  error {error}: {message}")
         }
-        Incoming::Other(value) => println!("{stamp}  {value}"),
+        Incoming::Other(value) => writeln!(out, "{stamp}  {value}"),
     }
 }
 
@@ -386,7 +437,11 @@ fn one_line_preview(text: &str, chars: usize) -> String {
     preview
 }
 
-fn print_results(job: &Job, timelines: &BTreeMap<String, FileTimeline>) {
+fn print_results(
+    out: &mut (dyn Write + Send),
+    job: &Job,
+    timelines: &BTreeMap<String, FileTimeline>,
+) -> std::io::Result<()> {
     for file in &job.files {
         let header = match file.status {
             FileStatus::Succeeded => format!(
@@ -402,25 +457,27 @@ fn print_results(job: &Job, timelines: &BTreeMap<String, FileTimeline>) {
             ),
             other => format!("{other:?}"),
         };
-        println!("── {} {} — {header}", file.file_id, file.name);
+        writeln!(out, "── {} {} — {header}", file.file_id, file.name)?;
         // The pairs as the WebSocket delivered them; GET /jobs/{id} when they were too large.
         let pairs = timelines
             .get(&file.file_id)
             .and_then(|timeline| timeline.pairs.as_ref())
             .or(file.pairs.as_ref());
         for pair in pairs.into_iter().flatten() {
-            println!(
+            writeln!(
+                out,
                 "   [{}] {}",
                 pair.category.label(),
                 one_line_preview(&pair.question, 80)
-            );
-            println!(
+            )?;
+            writeln!(
+                out,
                 "       {}",
                 one_line_preview(&pair.answer, ANSWER_PREVIEW_CHARS)
-            );
+            )?;
         }
     }
-    println!();
+    writeln!(out)
 }
 
 fn failed_files(job: &Job) -> String {
@@ -448,15 +505,25 @@ fn failed_files(job: &Job) -> String {
     }
 }
 
-fn print_history(execution_arn: &str, summary: &HistorySummary, keep: bool) {
-    println!();
-    println!("==> execution history ({execution_arn}), state by state:");
-    print!("  {summary}");
+fn print_history(
+    out: &mut (dyn Write + Send),
+    execution_arn: &str,
+    summary: &HistorySummary,
+    keep: bool,
+) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "==> execution history ({execution_arn}), state by state:"
+    )?;
+    write!(out, "  {summary}")?;
     if !keep {
-        println!(
-            "  (run with --keep to leave the stack up and read the raw history with `aws stepfunctions get-execution-history`)"
-        );
+        writeln!(
+            out,
+            "  (with --keep the stack stays up to read the raw history: `aws stepfunctions get-execution-history`)"
+        )?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use narratix_domain::{FileStatus, JobStatus};
 use narratix_local::client::{
     AiFaults, ClientError, Incoming, Job, ScriptedAnswer, StackClient, Upload, UserClient,
 };
-use narratix_local::demo::{execution_arn, sample_pdfs};
+use narratix_local::demo::{self, execution_arn, sample_pdfs, DemoOptions};
 use narratix_local::history::{self, HistorySummary};
 use narratix_local::provision::Clients;
 use narratix_local::{up, Manifest, StackConfig};
@@ -364,6 +364,47 @@ async fn three_good_pdfs_succeed(world: &World) {
         "GET /jobs lists the finished job: {listed:?}"
     );
     eprintln!("  3 good PDFs: SUCCEEDED in {:.2} s", run.seconds);
+}
+
+/// The README's main command on this stack: its output, and a file that only looks like a PDF
+/// ending as a FAILED file with its named error rather than a hang.
+async fn the_demo_shows_pairs_status_and_history(world: &World) {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let broken = scratch.path().join("broken.pdf");
+    std::fs::write(&broken, b"%PDF-1.7\nthis is not really a PDF\n")
+        .expect("writing the broken PDF");
+    let options = DemoOptions {
+        pdfs: vec![world.samples[0].clone(), broken],
+        keep: false,
+        job_timeout: JOB_DEADLINE,
+    };
+    let mut output = Vec::new();
+    let outcome = demo::show_job(&world.manifest, &options, &mut output)
+        .await
+        .expect("the demo runs");
+    let output = String::from_utf8(output).expect("the demo prints UTF-8");
+    assert_eq!(outcome.status, JobStatus::Partial, "{output}");
+    for expected in [
+        "live progress:",
+        "f1 lo-docx-01.pdf",
+        "extracting",
+        "labeling",
+        "── f1 lo-docx-01.pdf — SUCCEEDED",
+        "── f2 broken.pdf — FAILED Extract.",
+        "job status: Partial",
+        "failed: f2 Extract.",
+        "execution history",
+        LABEL_STATE,
+    ] {
+        assert!(
+            output.contains(expected),
+            "no {expected:?} in the demo's output:\n{output}"
+        );
+    }
+    let korean_label = narratix_domain::Category::ALL
+        .iter()
+        .any(|category| output.contains(&format!("[{}]", category.label())));
+    assert!(korean_label, "no Korean category label in:\n{output}");
 }
 
 async fn an_encrypted_pdf_makes_the_job_partial(world: &World) {
@@ -805,6 +846,13 @@ async fn users_meet_the_whole_stack() {
         "three good PDFs succeed",
         &mut failures,
         three_good_pdfs_succeed(&world),
+    )
+    .await;
+    scenario(
+        &world,
+        "the demo shows pairs, status and history",
+        &mut failures,
+        the_demo_shows_pairs_status_and_history(&world),
     )
     .await;
     scenario(
