@@ -269,7 +269,8 @@ pub async fn show_job(
     match &answer {
         Incoming::Server(ServerMessage::Subscribed { status, .. }) => writeln!(
             out,
-            "==> WebSocket connected and subscribed (job {status:?})"
+            "==> WebSocket connected and subscribed (job {})",
+            wire_name(status)
         )?,
         other => writeln!(out, "==> WebSocket connected; subscribe answered {other:?}")?,
     }
@@ -305,8 +306,8 @@ pub async fn show_job(
     print_results(out, &job, &timelines)?;
     writeln!(
         out,
-        "job status: {:?} in {:.2} s from the start request{}",
-        job.status,
+        "job status: {} in {:.2} s from the start request{}",
+        wire_name(&job.status),
         total.as_secs_f64(),
         failed_files(&job)
     )?;
@@ -320,6 +321,14 @@ pub async fn show_job(
         status: job.status,
         execution_arn,
     })
+}
+
+/// A status as the wire and the user see it (`PARTIAL`).
+fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::from("?"),
+    }
 }
 
 /// The execution the API starts for a job is named by the job id.
@@ -391,13 +400,14 @@ fn show_progress(
             ..
         }) => writeln!(
             out,
-            "{stamp}  job {status:?} ({succeeded} succeeded, {failed} failed)"
+            "{stamp}  job {} ({succeeded} succeeded, {failed} failed)",
+            wire_name(status)
         ),
         Incoming::Server(ServerMessage::JobFailed { error, cause, .. }) => {
             writeln!(out, "{stamp}  job FAILED: {error} ({cause})")
         }
         Incoming::Server(ServerMessage::Subscribed { status, .. }) => {
-            writeln!(out, "{stamp}  subscribed (job {status:?})")
+            writeln!(out, "{stamp}  subscribed (job {})", wire_name(status))
         }
         Incoming::Server(ServerMessage::Error { error, message }) => {
             writeln!(out, "{stamp}  error {error}: {message}")

@@ -391,7 +391,7 @@ async fn the_demo_shows_pairs_status_and_history(world: &World) {
         "labeling",
         "── f1 lo-docx-01.pdf — SUCCEEDED",
         "── f2 broken.pdf — FAILED Extract.",
-        "job status: Partial",
+        "job status: PARTIAL",
         "failed: f2 Extract.",
         "execution history",
         LABEL_STATE,
