@@ -8,6 +8,7 @@ pub mod event_source;
 pub mod eventbridge;
 pub mod functions;
 pub mod gateway;
+pub mod identity;
 pub mod layout;
 pub mod processes;
 pub mod provision;
