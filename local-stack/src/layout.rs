@@ -22,6 +22,11 @@ pub struct Endpoints {
     pub gateway_port: u16,
 }
 
+/// The local dev issuer (the template's `JwtIssuer` locally).
+pub fn local_issuer(gateway_url: &str) -> String {
+    format!("{gateway_url}/_identity")
+}
+
 impl Endpoints {
     pub fn gateway_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.gateway_port)
@@ -145,7 +150,7 @@ impl<'t> Layout<'t> {
             ),
         ]);
         let parameter_overrides = HashMap::from([
-            ("JwtIssuer".to_owned(), format!("{gateway}/_identity")),
+            ("JwtIssuer".to_owned(), local_issuer(&gateway)),
             ("JwtAudience".to_owned(), LOCAL_AUDIENCE.to_owned()),
         ]);
         let resolver = Resolver::new(template, &parameter_overrides, pseudo, names);
@@ -158,6 +163,19 @@ impl<'t> Layout<'t> {
 
     pub fn names(&self) -> &HashMap<String, LocalNames> {
         self.resolver.names()
+    }
+
+    /// Functions that verify tokens (`JWT_ISSUER` set) verify the local dev issuer's: its secret
+    /// and no `JWKS_URL` (which would win over the secret).
+    pub fn use_dev_identity(&mut self, dev_secret: &str) {
+        for function in &mut self.functions {
+            if function.environment.contains_key("JWT_ISSUER") {
+                function.environment.remove("JWKS_URL");
+                function
+                    .environment
+                    .insert("NARRATIX_DEV_JWT_SECRET".to_owned(), dev_secret.to_owned());
+            }
+        }
     }
 }
 

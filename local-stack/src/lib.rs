@@ -12,6 +12,7 @@ pub mod eventbridge;
 pub mod functions;
 pub mod gateway;
 pub mod history;
+pub mod identity;
 pub mod layout;
 pub mod processes;
 pub mod provision;

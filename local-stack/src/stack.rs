@@ -14,7 +14,10 @@ use crate::error::LocalError;
 use crate::event_source::{self, SqsMapping};
 use crate::eventbridge::{self, Rule};
 use crate::functions;
+use crate::gateway::http_api::HttpApi;
+use crate::gateway::websocket::WebSocketApi;
 use crate::gateway::{self, lambda::Functions, moto::MotoProxy, GatewayState};
+use crate::identity::LocalIdentity;
 use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID};
 use crate::processes::ChildGroup;
 use crate::provision::{self, Clients};
@@ -74,6 +77,12 @@ pub struct Manifest {
     /// `!Ref` and `!GetAtt` values by logical id.
     pub resources: BTreeMap<String, LocalNames>,
     pub functions: Vec<FunctionSpec>,
+    /// The HTTP API's base URL (`{endpoint}/_apis/httpapi`).
+    pub http_api_url: Option<String>,
+    /// The WebSocket URL for clients (append `?token=JWT`).
+    pub web_socket_url: Option<String>,
+    /// The dev issuer whose tokens the APIs accept (`narratix token`).
+    pub identity: LocalIdentity,
     /// Seconds from start to ready.
     pub started_in_seconds: f64,
 }
@@ -118,7 +127,19 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
         region: config.region.clone(),
         gateway_port: config.gateway_port,
     };
-    let layout = Layout::new(&template, &config.root, &endpoints)?;
+    let mut layout = Layout::new(&template, &config.root, &endpoints)?;
+    let identity = LocalIdentity::generate(&endpoints.gateway_url());
+    layout.use_dev_identity(&identity.dev_secret);
+    let http_api = HttpApi::from_template(
+        &template,
+        &layout,
+        config.gateway_port,
+        &identity.dev_secret,
+    )?
+    .map(Arc::new);
+    let websocket =
+        WebSocketApi::from_template(&template, &layout, &config.region, config.gateway_port)?
+            .map(Arc::new);
     let logs = config.state_dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(|source| LocalError::Io {
         context: format!("creating {}", logs.display()),
@@ -164,6 +185,8 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
                 base_url: moto_url.clone(),
                 http: http.clone(),
             }),
+            http_api: http_api.clone(),
+            websocket: websocket.clone(),
         };
         tasks.push(tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, gateway::router(state)).await {
@@ -181,15 +204,22 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
             &config.region,
         )?);
 
-        let manifest = manifest(
+        let mut manifest = manifest(
             config,
             &layout,
             &template,
             queue_urls,
             &moto_url,
             &lambda_url,
-            started,
+            identity.clone(),
         );
+        manifest.http_api_url = http_api
+            .as_ref()
+            .map(|api| format!("{}{}", manifest.endpoint, api.base_path));
+        manifest.web_socket_url = websocket
+            .as_ref()
+            .map(|api| format!("ws://127.0.0.1:{}{}", config.gateway_port, api.base_path));
+        manifest.started_in_seconds = started.elapsed().as_secs_f64();
         Ok::<_, LocalError>(manifest)
     }
     .await;
@@ -208,7 +238,7 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
     let manifest_path = config.state_dir.join("stack.json");
     let document = serde_json::to_string_pretty(&manifest)
         .map_err(|error| LocalError::Http(error.to_string()))?;
-    std::fs::write(&manifest_path, document).map_err(|source| LocalError::Io {
+    write_private(&manifest_path, document.as_bytes()).map_err(|source| LocalError::Io {
         context: format!("writing {}", manifest_path.display()),
         source,
     })?;
@@ -218,6 +248,21 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
         processes,
         tasks,
     })
+}
+
+/// Writes a file readable by its owner only (`stack.json` holds the dev signing secret).
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // A file left by an earlier run keeps its mode on open: set it.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(contents)
 }
 
 fn start_moto(config: &StackConfig, logs: &Path) -> Result<ChildGroup, LocalError> {
@@ -437,7 +482,7 @@ fn manifest(
     queues: BTreeMap<String, String>,
     moto_url: &str,
     lambda_url: &str,
-    started: Instant,
+    identity: LocalIdentity,
 ) -> Manifest {
     let first_of = |kind: &str, pick: &dyn Fn(&LocalNames) -> Option<String>| {
         template
@@ -466,6 +511,9 @@ fn manifest(
             .map(|(id, names)| (id.clone(), names.clone()))
             .collect(),
         functions: layout.functions.clone(),
-        started_in_seconds: started.elapsed().as_secs_f64(),
+        http_api_url: None,
+        web_socket_url: None,
+        identity,
+        started_in_seconds: 0.0,
     }
 }

@@ -7,6 +7,7 @@
 mod extract_cmd;
 mod label;
 mod output;
+mod token;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ enum Command {
     Extract(extract_cmd::Args),
     /// Split PDFs into question/answer pairs and categorise each question.
     Label(label::Args),
+    /// Print a bearer token of the running local stack's dev issuer.
+    Token(token::Args),
 }
 
 /// Exit status of every named failure (clap's usage errors use it too).
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     let result: Result<(), WireError> = match Cli::parse().command {
         Command::Extract(args) => extract_cmd::run(args),
         Command::Label(args) => label::run(args),
+        Command::Token(args) => token::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,8 +2,12 @@
 //! proxied to moto. Later services (HTTP API, WebSocket API, `@connections`) add their routes in
 //! [`router`] the same way.
 
+pub mod connections;
+pub mod http_api;
 pub mod lambda;
 pub mod moto;
+pub mod timestamps;
+pub mod websocket;
 
 use std::sync::Arc;
 
@@ -20,10 +24,15 @@ const INVOKE_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 pub struct GatewayState {
     pub functions: Arc<Functions>,
     pub moto: Arc<moto::MotoProxy>,
+    pub http_api: Option<Arc<http_api::HttpApi>>,
+    pub websocket: Option<Arc<websocket::WebSocketApi>>,
 }
 
 pub fn router(state: GatewayState) -> Router {
     Router::new()
+        .merge(http_api::routes(&state))
+        .merge(websocket::routes(&state))
+        .merge(connections::routes(&state))
         .route(
             "/2015-03-31/functions/{name}/invocations",
             post(lambda::invoke_handler).layer(DefaultBodyLimit::max(INVOKE_PAYLOAD_LIMIT)),
