@@ -14,6 +14,8 @@ use crate::template::{as_text, LocalNames, Resolver, Template};
 pub const ACCOUNT_ID: &str = "123456789012";
 pub const STACK_NAME: &str = "narratix-local";
 pub const LOCAL_AUDIENCE: &str = "narratix-local";
+/// The Secrets Manager secret holding the mock AI's key (mock AI mode).
+pub const AI_SECRET_NAME: &str = "narratix-local-ai-api-key";
 
 /// Where the stack listens and what it calls itself.
 #[derive(Debug, Clone)]
@@ -25,6 +27,30 @@ pub struct Endpoints {
 impl Endpoints {
     pub fn gateway_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.gateway_port)
+    }
+
+    /// The mock AI's base URL (OpenAI style: `{base}/chat/completions`).
+    pub fn ai_url(&self) -> String {
+        format!("{}/_ai/v1", self.gateway_url())
+    }
+
+    /// The AI key secret as a partial ARN (without the suffix Secrets Manager adds), which
+    /// GetSecretValue accepts: known before the secret exists, so functions can start first.
+    pub fn ai_secret_arn(&self) -> String {
+        format!(
+            "arn:aws:secretsmanager:{}:{ACCOUNT_ID}:secret:{AI_SECRET_NAME}",
+            self.region
+        )
+    }
+
+    /// The template parameters that point the label worker at the mock AI.
+    pub fn mock_ai_parameters(&self) -> HashMap<String, String> {
+        HashMap::from([
+            ("AiProvider".to_owned(), "openai".to_owned()),
+            ("AiBaseUrl".to_owned(), self.ai_url()),
+            ("AiModel".to_owned(), crate::mock_ai::MOCK_MODEL.to_owned()),
+            ("AiApiKeySecretArn".to_owned(), self.ai_secret_arn()),
+        ])
     }
 }
 
@@ -56,6 +82,17 @@ impl<'t> Layout<'t> {
         template: &'t Template,
         root: &Path,
         endpoints: &Endpoints,
+    ) -> Result<Self, LocalError> {
+        Self::with_parameters(template, root, endpoints, HashMap::new())
+    }
+
+    /// As [`Layout::new`], with more template parameter overrides (they win over the local
+    /// defaults too).
+    pub fn with_parameters(
+        template: &'t Template,
+        root: &Path,
+        endpoints: &Endpoints,
+        parameters: HashMap<String, String>,
     ) -> Result<Self, LocalError> {
         let region = endpoints.region.as_str();
         let gateway = endpoints.gateway_url();
@@ -144,10 +181,11 @@ impl<'t> Layout<'t> {
                 format!("arn:aws:cloudformation:{region}:{ACCOUNT_ID}:stack/{STACK_NAME}/local"),
             ),
         ]);
-        let parameter_overrides = HashMap::from([
+        let mut parameter_overrides = HashMap::from([
             ("JwtIssuer".to_owned(), format!("{gateway}/_identity")),
             ("JwtAudience".to_owned(), LOCAL_AUDIENCE.to_owned()),
         ]);
+        parameter_overrides.extend(parameters);
         let resolver = Resolver::new(template, &parameter_overrides, pseudo, names);
         let functions = function_specs(template, &resolver, root, endpoints)?;
         Ok(Self {

@@ -14,14 +14,26 @@ use crate::error::LocalError;
 use crate::event_source::{self, SqsMapping};
 use crate::eventbridge::{self, Rule};
 use crate::functions;
-use crate::gateway::{self, lambda::Functions, moto::MotoProxy, GatewayState};
-use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID};
+use crate::gateway::{self, control::Faults, lambda::Functions, moto::MotoProxy, GatewayState};
+use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID, AI_SECRET_NAME};
+use crate::mock_ai::MockAi;
 use crate::processes::ChildGroup;
 use crate::provision::{self, Clients};
 use crate::template::{LocalNames, Template};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Who labels in the local stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AiMode {
+    /// The label worker calls the gateway's OpenAI-compatible mock (`/_ai/v1`) with a key from
+    /// Secrets Manager, as deployed with `AiProvider=openai`: AI faults can be injected.
+    #[default]
+    Mock,
+    /// The template's defaults: the worker's built-in offline labeler, no AI calls.
+    Offline,
+}
 
 #[derive(Debug, Clone)]
 pub struct StackConfig {
@@ -39,6 +51,9 @@ pub struct StackConfig {
     /// Instances per function (at least; an SQS mapping may need more). The Map runs three files
     /// at once.
     pub lambda_concurrency: usize,
+    pub ai: AiMode,
+    /// A faults file applied at start (the control API's shapes, see [`Faults`]).
+    pub faults: Option<PathBuf>,
 }
 
 impl StackConfig {
@@ -52,6 +67,8 @@ impl StackConfig {
             moto_port: 4567,
             lambda_port: 4568,
             lambda_concurrency: 4,
+            ai: AiMode::default(),
+            faults: None,
         }
     }
 }
@@ -74,6 +91,10 @@ pub struct Manifest {
     /// `!Ref` and `!GetAtt` values by logical id.
     pub resources: BTreeMap<String, LocalNames>,
     pub functions: Vec<FunctionSpec>,
+    /// The mock AI's base URL (`G/_ai/v1`); null when the AI is offline.
+    pub ai_url: Option<String>,
+    /// The control API (`G/_local`): faults at runtime.
+    pub control_url: String,
     /// Seconds from start to ready.
     pub started_in_seconds: f64,
 }
@@ -118,7 +139,16 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
         region: config.region.clone(),
         gateway_port: config.gateway_port,
     };
-    let layout = Layout::new(&template, &config.root, &endpoints)?;
+    let faults = match &config.faults {
+        Some(path) => Faults::load(path)?,
+        None => Faults::default(),
+    };
+    let ai_parameters = match config.ai {
+        AiMode::Mock => endpoints.mock_ai_parameters(),
+        AiMode::Offline => HashMap::new(),
+    };
+    let layout = Layout::with_parameters(&template, &config.root, &endpoints, ai_parameters)?;
+    let ai = Arc::new(MockAi::new(MockAi::random_key()));
     let logs = config.state_dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(|source| LocalError::Io {
         context: format!("creating {}", logs.display()),
@@ -164,7 +194,9 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
                 base_url: moto_url.clone(),
                 http: http.clone(),
             }),
+            ai: ai.clone(),
         };
+        faults.apply(&ai, &functions)?;
         tasks.push(tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, gateway::router(state)).await {
                 tracing::error!(%error, "gateway stopped");
@@ -172,6 +204,9 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
         }));
 
         let clients = Clients::new(&endpoints.gateway_url(), &config.region).await;
+        if config.ai == AiMode::Mock {
+            provision::create_secret(AI_SECRET_NAME, ai.api_key(), &clients.secrets).await?;
+        }
         let queue_urls = provision::provision(&template, &layout, &config.root, &clients).await?;
         tasks.extend(start_event_sources(
             &layout,
@@ -446,10 +481,11 @@ fn manifest(
             .and_then(|(id, _)| layout.names().get(id))
             .and_then(pick)
     };
+    let gateway = format!("http://127.0.0.1:{}", config.gateway_port);
     Manifest {
         region: config.region.clone(),
         account_id: ACCOUNT_ID.to_owned(),
-        endpoint: format!("http://127.0.0.1:{}", config.gateway_port),
+        endpoint: gateway.clone(),
         moto_endpoint: moto_url.to_owned(),
         lambda_emulator_endpoint: lambda_url.to_owned(),
         bucket: first_of("AWS::S3::Bucket", &|names| Some(names.reference.clone())),
@@ -466,6 +502,8 @@ fn manifest(
             .map(|(id, names)| (id.clone(), names.clone()))
             .collect(),
         functions: layout.functions.clone(),
+        ai_url: (config.ai == AiMode::Mock).then(|| format!("{gateway}/_ai/v1")),
+        control_url: format!("{gateway}/_local"),
         started_in_seconds: started.elapsed().as_secs_f64(),
     }
 }

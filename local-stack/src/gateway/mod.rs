@@ -2,6 +2,7 @@
 //! proxied to moto. Later services (HTTP API, WebSocket API, `@connections`) add their routes in
 //! [`router`] the same way.
 
+pub mod control;
 pub mod lambda;
 pub mod moto;
 
@@ -11,6 +12,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 use axum::Router;
 
+use crate::mock_ai::{self, MockAi};
 use lambda::Functions;
 
 /// Lambda's own request limit for synchronous invocations.
@@ -20,6 +22,8 @@ const INVOKE_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 pub struct GatewayState {
     pub functions: Arc<Functions>,
     pub moto: Arc<moto::MotoProxy>,
+    /// The OpenAI-compatible mock at `/_ai/v1` (served in both AI modes; used in mock mode).
+    pub ai: Arc<MockAi>,
 }
 
 pub fn router(state: GatewayState) -> Router {
@@ -28,6 +32,8 @@ pub fn router(state: GatewayState) -> Router {
             "/2015-03-31/functions/{name}/invocations",
             post(lambda::invoke_handler).layer(DefaultBodyLimit::max(INVOKE_PAYLOAD_LIMIT)),
         )
+        .nest("/_ai/v1", mock_ai::router(state.ai.clone()))
+        .merge(control::router())
         .fallback(moto::proxy_handler)
         .with_state(state)
 }
