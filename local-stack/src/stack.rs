@@ -255,9 +255,31 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
     })
 }
 
+/// moto's server, with one fix: its SendTaskFailure handler drops the `cause` (moto 5.2.5
+/// passes only the error to its interpreter, which accepts both), so a caught task failure's
+/// `$.failure.Cause` would be null and the state machine's "Record file failure" update fails.
+const MOTO_LAUNCHER: &str = r#"
+import sys
+from moto.core.responses import EmptyResult
+from moto.server import main
+from moto.stepfunctions.responses import StepFunctionResponse
+
+def send_task_failure(self):
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"),
+        error=self._get_param("error"),
+        cause=self._get_param("cause"),
+    )
+    return EmptyResult()
+
+StepFunctionResponse.send_task_failure = send_task_failure
+main(sys.argv[1:])
+"#;
+
 fn start_moto(config: &StackConfig, logs: &Path) -> Result<ChildGroup, LocalError> {
-    let mut command = Command::new(config.venv.join("bin/moto_server"));
+    let mut command = Command::new(config.venv.join("bin/python"));
     command
+        .args(["-c", MOTO_LAUNCHER])
         .args(["-H", "127.0.0.1", "-p", &config.moto_port.to_string()])
         // moto's state machine interpreter calls Lambda, DynamoDB and SQS at localhost:MOTO_PORT:
         // the gateway, which routes Invoke to the function emulator.
