@@ -101,7 +101,7 @@ async fn ai_status(State(state): State<GatewayState>) -> Response {
 async fn set_ai_faults(State(state): State<GatewayState>, body: Bytes) -> Response {
     let faults: AiFaults = match parse(&body) {
         Ok(faults) => faults,
-        Err(response) => return response,
+        Err(problem) => return bad_request(&problem),
     };
     match state.ai.set_faults(faults) {
         Ok(()) => Json(state.ai.status()).into_response(),
@@ -112,7 +112,7 @@ async fn set_ai_faults(State(state): State<GatewayState>, body: Bytes) -> Respon
 async fn set_ai_script(State(state): State<GatewayState>, body: Bytes) -> Response {
     let script: AiScript = match parse(&body) {
         Ok(script) => script,
-        Err(response) => return response,
+        Err(problem) => return bad_request(&problem),
     };
     match state.ai.set_script(script) {
         Ok(()) => Json(state.ai.status()).into_response(),
@@ -132,7 +132,7 @@ async fn fail_next(
 ) -> Response {
     let failure: FailNext = match parse(&body) {
         Ok(failure) => failure,
-        Err(response) => return response,
+        Err(problem) => return bad_request(&problem),
     };
     let Some(binary) = state.functions.binary_for(&name).map(str::to_owned) else {
         return unknown_function(&name);
@@ -175,8 +175,8 @@ fn armed(functions: &Functions, binary: &str) -> Response {
     .into_response()
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|error| bad_request(&error.to_string()))
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|error| error.to_string())
 }
 
 fn bad_request(problem: &str) -> Response {
