@@ -326,6 +326,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn mock_ai_parameters_point_the_label_worker_at_the_gateway() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("local-stack sits in the repository");
+        let template = Template::load(&root.join("template.yaml")).expect("template.yaml");
+        let endpoints = Endpoints {
+            region: "us-east-1".into(),
+            gateway_port: 4566,
+        };
+        let worker_environment = |layout: &Layout<'_>| {
+            layout
+                .functions
+                .iter()
+                .find(|function| function.name == "label-worker")
+                .expect("the label worker")
+                .environment
+                .clone()
+        };
+        let mock =
+            Layout::with_parameters(&template, root, &endpoints, endpoints.mock_ai_parameters())
+                .expect("layout");
+        let environment = worker_environment(&mock);
+        for (name, value) in [
+            ("NARRATIX_AI_PROVIDER", "openai"),
+            ("NARRATIX_AI_BASE_URL", "http://127.0.0.1:4566/_ai/v1"),
+            ("NARRATIX_AI_MODEL", crate::mock_ai::MOCK_MODEL),
+            (
+                "NARRATIX_AI_SECRET_ARN",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:narratix-local-ai-api-key",
+            ),
+        ] {
+            assert_eq!(
+                environment.get(name).map(String::as_str),
+                Some(value),
+                "{name}"
+            );
+        }
+        let offline = Layout::new(&template, root, &endpoints).expect("layout");
+        let environment = worker_environment(&offline);
+        assert_eq!(
+            environment.get("NARRATIX_AI_PROVIDER").map(String::as_str),
+            Some("offline")
+        );
+        assert_eq!(
+            environment
+                .get("NARRATIX_AI_SECRET_ARN")
+                .map(String::as_str),
+            Some("")
+        );
+    }
+
+    #[test]
     fn function_names_come_from_the_binary_or_the_logical_id() {
         let metadata: Yaml =
             serde_norway::from_str("BuildProperties:\n  Binary: label-worker\n").expect("yaml");

@@ -292,7 +292,8 @@ async fn chat_completions(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim);
-    let (decision, latency) = ai.decide(bearer, Instant::now());
+    let started = Instant::now();
+    let (decision, latency) = ai.decide(bearer, started);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -331,22 +332,33 @@ async fn chat_completions(
             "invalid_request_error",
             None,
         ),
-        Decision::Answer { garbage } => match serde_json::from_slice::<Json>(&body)
-            .map_err(|_| "the body is not JSON".to_owned())
-            .and_then(|request| complete(&request, garbage))
-        {
-            Ok(completion) => (StatusCode::OK, axum::Json(completion)).into_response(),
-            Err(problem) => openai_error(
-                StatusCode::BAD_REQUEST,
-                &problem,
-                "invalid_request_error",
-                None,
-            ),
-        },
+        Decision::Answer { garbage } => {
+            // Labeling and tokenizing are CPU work: off the runtime that proxies everything else.
+            let answered = tokio::task::spawn_blocking(move || {
+                serde_json::from_slice::<Json>(&body)
+                    .map_err(|_| "the body is not JSON".to_owned())
+                    .and_then(|request| complete(&request, garbage))
+            })
+            .await
+            .unwrap_or_else(|_| Err("the mock failed to compute the answer".to_owned()));
+            match answered {
+                Ok(completion) => (StatusCode::OK, axum::Json(completion)).into_response(),
+                Err(problem) => openai_error(
+                    StatusCode::BAD_REQUEST,
+                    &problem,
+                    "invalid_request_error",
+                    None,
+                ),
+            }
+        }
     };
     let status = response.status();
     ai.record(status);
-    tracing::debug!(status = status.as_u16(), "mock AI answered");
+    tracing::debug!(
+        status = status.as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "mock AI answered"
+    );
     response
 }
 
