@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use narratix_local::{up, StackConfig};
+use narratix_local::{up, AiMode, StackConfig};
 use tokio::signal::unix::{signal, SignalKind};
 
 #[derive(Parser)]
@@ -39,6 +39,14 @@ enum Commands {
         /// Where logs and stack.json go; default ROOT/.local/stack.
         #[arg(long)]
         state_dir: Option<PathBuf>,
+        /// Who labels: the gateway's OpenAI-compatible mock (faults can be injected) or the
+        /// worker's built-in offline labeler.
+        #[arg(long, value_enum, default_value_t = AiMode::Mock)]
+        ai: AiMode,
+        /// A JSON faults file applied at start: {"ai": {...}, "aiScript": {...}, "failNext": {...}}
+        /// (the control API's shapes at G/_local).
+        #[arg(long)]
+        faults: Option<PathBuf>,
     },
 }
 
@@ -59,6 +67,8 @@ async fn main() -> ExitCode {
         region,
         concurrency,
         state_dir,
+        ai,
+        faults,
     } = Cli::parse().command;
     let Some(root) = root.or_else(find_root) else {
         eprintln!("narratix-local: no template.yaml here or above; pass --root");
@@ -70,6 +80,8 @@ async fn main() -> ExitCode {
     config.lambda_port = lambda_port;
     config.region = region;
     config.lambda_concurrency = concurrency.max(1);
+    config.ai = ai;
+    config.faults = faults;
     if let Some(state_dir) = state_dir {
         config.state_dir = state_dir;
     }
