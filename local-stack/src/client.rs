@@ -285,70 +285,21 @@ impl Upload {
 // ---------------------------------------------------------------------------------------------
 // Control API views (/_local)
 
-/// The mock AI's runtime behaviour (`PUT /_local/ai`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AiFaults {
-    pub latency_ms: u64,
-    pub requests_per_minute: Option<u32>,
-    pub error_rate: f64,
-    pub garbage_rate: f64,
-}
+pub use crate::gateway::lambda::FailNext;
+pub use crate::mock_ai::{AiFaults, AiScript, AiStatus, ScriptedResponse};
 
-impl Default for AiFaults {
-    fn default() -> Self {
-        AiFaults {
-            latency_ms: 0,
-            requests_per_minute: None,
-            error_rate: 0.0,
-            garbage_rate: 0.0,
-        }
+/// A scripted mock AI answer with just a status (`POST /_local/ai/script`).
+pub fn scripted(status: u16) -> ScriptedResponse {
+    ScriptedResponse {
+        status,
+        retry_after_seconds: None,
+        garbage: false,
     }
 }
 
-/// `GET /_local/ai`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AiStatus {
-    pub config: AiFaults,
-    pub script_remaining: u64,
-    pub requests: u64,
-    /// Answers by HTTP status ("200", "429", …).
-    #[serde(default)]
-    pub answered: BTreeMap<String, u64>,
-}
-
-impl AiStatus {
-    pub fn answered_with(&self, status: u16) -> u64 {
-        self.answered.get(&status.to_string()).copied().unwrap_or(0)
-    }
-}
-
-/// One scripted mock AI answer (`POST /_local/ai/script`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScriptedAnswer {
-    pub status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after_seconds: Option<u64>,
-}
-
-impl ScriptedAnswer {
-    pub fn status(status: u16) -> ScriptedAnswer {
-        ScriptedAnswer {
-            status,
-            retry_after_seconds: None,
-        }
-    }
-}
-
-/// `POST /_local/functions/{name}/fail-next`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FailNext {
-    pub count: u32,
-    pub error_type: String,
-    pub error_message: String,
+/// How many AI calls the mock answered with `status`.
+pub fn answered_with(status: &AiStatus, code: u16) -> u64 {
+    status.answered.get(&code.to_string()).copied().unwrap_or(0)
 }
 
 /// `GET /_local/websocket/connections`.
@@ -454,8 +405,10 @@ impl StackClient {
     }
 
     /// `POST /_local/ai/script`: the next AI calls answer these, in order.
-    pub async fn script_ai(&self, answers: &[ScriptedAnswer]) -> Result<(), ClientError> {
-        let body = serde_json::json!({ "responses": answers });
+    pub async fn script_ai(&self, answers: &[ScriptedResponse]) -> Result<(), ClientError> {
+        let body = to_json(&AiScript {
+            responses: answers.to_vec(),
+        })?;
         self.control::<serde_json::Value>(reqwest::Method::POST, "/ai/script", Some(body))
             .await
             .map(drop)

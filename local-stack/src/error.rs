@@ -19,6 +19,8 @@ pub enum LocalError {
     Provision { resource: String, reason: String },
     #[error("http: {0}")]
     Http(String),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 impl LocalError {

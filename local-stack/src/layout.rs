@@ -14,6 +14,8 @@ use crate::template::{as_text, LocalNames, Resolver, Template};
 pub const ACCOUNT_ID: &str = "123456789012";
 pub const STACK_NAME: &str = "narratix-local";
 pub const LOCAL_AUDIENCE: &str = "narratix-local";
+/// The Secrets Manager secret holding the mock AI's key (mock AI mode).
+pub const AI_SECRET_NAME: &str = "narratix-local-ai-api-key";
 
 /// Where the stack listens and what it calls itself.
 #[derive(Debug, Clone)]
@@ -30,6 +32,30 @@ pub fn local_issuer(gateway_url: &str) -> String {
 impl Endpoints {
     pub fn gateway_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.gateway_port)
+    }
+
+    /// The mock AI's base URL (OpenAI style: `{base}/chat/completions`).
+    pub fn ai_url(&self) -> String {
+        format!("{}/_ai/v1", self.gateway_url())
+    }
+
+    /// The AI key secret as a partial ARN (without the suffix Secrets Manager adds), which
+    /// GetSecretValue accepts: known before the secret exists, so functions can start first.
+    pub fn ai_secret_arn(&self) -> String {
+        format!(
+            "arn:aws:secretsmanager:{}:{ACCOUNT_ID}:secret:{AI_SECRET_NAME}",
+            self.region
+        )
+    }
+
+    /// The template parameters that point the label worker at the mock AI.
+    pub fn mock_ai_parameters(&self) -> HashMap<String, String> {
+        HashMap::from([
+            ("AiProvider".to_owned(), "openai".to_owned()),
+            ("AiBaseUrl".to_owned(), self.ai_url()),
+            ("AiModel".to_owned(), crate::mock_ai::MOCK_MODEL.to_owned()),
+            ("AiApiKeySecretArn".to_owned(), self.ai_secret_arn()),
+        ])
     }
 }
 
@@ -61,6 +87,17 @@ impl<'t> Layout<'t> {
         template: &'t Template,
         root: &Path,
         endpoints: &Endpoints,
+    ) -> Result<Self, LocalError> {
+        Self::with_parameters(template, root, endpoints, HashMap::new())
+    }
+
+    /// As [`Layout::new`], with more template parameter overrides (they win over the local
+    /// defaults too).
+    pub fn with_parameters(
+        template: &'t Template,
+        root: &Path,
+        endpoints: &Endpoints,
+        parameters: HashMap<String, String>,
     ) -> Result<Self, LocalError> {
         let region = endpoints.region.as_str();
         let gateway = endpoints.gateway_url();
@@ -149,10 +186,11 @@ impl<'t> Layout<'t> {
                 format!("arn:aws:cloudformation:{region}:{ACCOUNT_ID}:stack/{STACK_NAME}/local"),
             ),
         ]);
-        let parameter_overrides = HashMap::from([
+        let mut parameter_overrides = HashMap::from([
             ("JwtIssuer".to_owned(), local_issuer(&gateway)),
             ("JwtAudience".to_owned(), LOCAL_AUDIENCE.to_owned()),
         ]);
+        parameter_overrides.extend(parameters);
         let resolver = Resolver::new(template, &parameter_overrides, pseudo, names);
         let functions = function_specs(template, &resolver, root, endpoints)?;
         Ok(Self {
@@ -304,6 +342,58 @@ fn function_specs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mock_ai_parameters_point_the_label_worker_at_the_gateway() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("local-stack sits in the repository");
+        let template = Template::load(&root.join("template.yaml")).expect("template.yaml");
+        let endpoints = Endpoints {
+            region: "us-east-1".into(),
+            gateway_port: 4566,
+        };
+        let worker_environment = |layout: &Layout<'_>| {
+            layout
+                .functions
+                .iter()
+                .find(|function| function.name == "label-worker")
+                .expect("the label worker")
+                .environment
+                .clone()
+        };
+        let mock =
+            Layout::with_parameters(&template, root, &endpoints, endpoints.mock_ai_parameters())
+                .expect("layout");
+        let environment = worker_environment(&mock);
+        for (name, value) in [
+            ("NARRATIX_AI_PROVIDER", "openai"),
+            ("NARRATIX_AI_BASE_URL", "http://127.0.0.1:4566/_ai/v1"),
+            ("NARRATIX_AI_MODEL", crate::mock_ai::MOCK_MODEL),
+            (
+                "NARRATIX_AI_SECRET_ARN",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:narratix-local-ai-api-key",
+            ),
+        ] {
+            assert_eq!(
+                environment.get(name).map(String::as_str),
+                Some(value),
+                "{name}"
+            );
+        }
+        let offline = Layout::new(&template, root, &endpoints).expect("layout");
+        let environment = worker_environment(&offline);
+        assert_eq!(
+            environment.get("NARRATIX_AI_PROVIDER").map(String::as_str),
+            Some("offline")
+        );
+        assert_eq!(
+            environment
+                .get("NARRATIX_AI_SECRET_ARN")
+                .map(String::as_str),
+            Some("")
+        );
+    }
 
     #[test]
     fn function_names_come_from_the_binary_or_the_logical_id() {

@@ -14,10 +14,11 @@ pub mod gateway;
 pub mod history;
 pub mod identity;
 pub mod layout;
+pub mod mock_ai;
 pub mod processes;
 pub mod provision;
 pub mod stack;
 pub mod template;
 
 pub use error::LocalError;
-pub use stack::{up, Manifest, RunningStack, StackConfig};
+pub use stack::{up, AiMode, Manifest, RunningStack, StackConfig};

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use narratix_domain::JobStatus;
 use narratix_local::bench::{self, BenchOptions};
 use narratix_local::demo::{self, DemoError, DemoOptions};
-use narratix_local::{up, StackConfig};
+use narratix_local::{up, AiMode, StackConfig};
 use tokio::signal::unix::{signal, SignalKind};
 
 /// A demo's job ended PARTIAL or FAILED (the demo itself worked).
@@ -48,6 +48,14 @@ struct StackArgs {
     /// Where logs and stack.json go; default ROOT/.local/stack.
     #[arg(long)]
     state_dir: Option<PathBuf>,
+    /// Who labels: the gateway's OpenAI-compatible mock (faults can be injected) or the
+    /// worker's built-in offline labeler.
+    #[arg(long, value_enum, default_value_t = AiMode::Mock)]
+    ai: AiMode,
+    /// A JSON faults file applied at start: {"ai": {...}, "aiScript": {...}, "failNext": {...}}
+    /// (the control API's shapes at G/_local).
+    #[arg(long)]
+    faults: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -205,6 +213,8 @@ fn stack_config(args: &StackArgs) -> Result<StackConfig, ExitCode> {
     config.lambda_port = args.lambda_port;
     config.region = args.region.clone();
     config.lambda_concurrency = args.concurrency.max(1);
+    config.ai = args.ai;
+    config.faults = args.faults.clone();
     if let Some(state_dir) = &args.state_dir {
         config.state_dir = state_dir.clone();
     }

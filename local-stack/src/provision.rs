@@ -20,6 +20,7 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub sfn: aws_sdk_sfn::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 impl Clients {
@@ -44,6 +45,7 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
             sfn: aws_sdk_sfn::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
         }
     }
 }
@@ -105,6 +107,25 @@ pub async fn provision(
         .await?;
     }
     Ok(queue_urls)
+}
+
+/// Stores `value` as the secret `name` (the mock AI's key, which the label worker reads through
+/// `NARRATIX_AI_SECRET_ARN` as it would in AWS); its ARN.
+pub async fn create_secret(
+    name: &str,
+    value: &str,
+    secrets: &aws_sdk_secretsmanager::Client,
+) -> Result<String, LocalError> {
+    let created = secrets
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .map_err(|error| LocalError::provision(name, aws_message(&error)))?;
+    let arn = created.arn().unwrap_or_default().to_owned();
+    tracing::info!(secret = name, %arn, "secret created");
+    Ok(arn)
 }
 
 async fn create_table(

@@ -16,15 +16,27 @@ use crate::eventbridge::{self, Rule};
 use crate::functions;
 use crate::gateway::http_api::HttpApi;
 use crate::gateway::websocket::WebSocketApi;
-use crate::gateway::{self, lambda::Functions, moto::MotoProxy, GatewayState};
+use crate::gateway::{self, control::Faults, lambda::Functions, moto::MotoProxy, GatewayState};
 use crate::identity::LocalIdentity;
-use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID};
+use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID, AI_SECRET_NAME};
+use crate::mock_ai::MockAi;
 use crate::processes::ChildGroup;
 use crate::provision::{self, Clients};
 use crate::template::{LocalNames, Template};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Who labels in the local stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AiMode {
+    /// The label worker calls the gateway's OpenAI-compatible mock (`/_ai/v1`) with a key from
+    /// Secrets Manager, as deployed with `AiProvider=openai`: AI faults can be injected.
+    #[default]
+    Mock,
+    /// The template's defaults: the worker's built-in offline labeler, no AI calls.
+    Offline,
+}
 
 #[derive(Debug, Clone)]
 pub struct StackConfig {
@@ -42,6 +54,9 @@ pub struct StackConfig {
     /// Instances per function (at least; an SQS mapping may need more). The Map runs three files
     /// at once.
     pub lambda_concurrency: usize,
+    pub ai: AiMode,
+    /// A faults file applied at start (the control API's shapes, see [`Faults`]).
+    pub faults: Option<PathBuf>,
 }
 
 impl StackConfig {
@@ -55,6 +70,8 @@ impl StackConfig {
             moto_port: 4567,
             lambda_port: 4568,
             lambda_concurrency: 4,
+            ai: AiMode::default(),
+            faults: None,
         }
     }
 }
@@ -83,6 +100,10 @@ pub struct Manifest {
     pub web_socket_url: Option<String>,
     /// The dev issuer whose tokens the APIs accept (`narratix token`).
     pub identity: LocalIdentity,
+    /// The mock AI's base URL (`G/_ai/v1`); null when the AI is offline.
+    pub ai_url: Option<String>,
+    /// The control API (`G/_local`): faults at runtime.
+    pub control_url: String,
     /// Seconds from start to ready.
     pub started_in_seconds: f64,
 }
@@ -127,7 +148,16 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
         region: config.region.clone(),
         gateway_port: config.gateway_port,
     };
-    let mut layout = Layout::new(&template, &config.root, &endpoints)?;
+    let faults = match &config.faults {
+        Some(path) => Faults::load(path)?,
+        None => Faults::default(),
+    };
+    let ai_parameters = match config.ai {
+        AiMode::Mock => endpoints.mock_ai_parameters(),
+        AiMode::Offline => HashMap::new(),
+    };
+    let mut layout = Layout::with_parameters(&template, &config.root, &endpoints, ai_parameters)?;
+    let ai = Arc::new(MockAi::new(MockAi::random_key()));
     let identity = LocalIdentity::generate(&endpoints.gateway_url());
     layout.use_dev_identity(&identity.dev_secret);
     let http_api = HttpApi::from_template(
@@ -187,7 +217,9 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
             }),
             http_api: http_api.clone(),
             websocket: websocket.clone(),
+            ai: ai.clone(),
         };
+        faults.apply(&ai, &functions)?;
         tasks.push(tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, gateway::router(state)).await {
                 tracing::error!(%error, "gateway stopped");
@@ -195,6 +227,9 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
         }));
 
         let clients = Clients::new(&endpoints.gateway_url(), &config.region).await;
+        if config.ai == AiMode::Mock {
+            provision::create_secret(AI_SECRET_NAME, ai.api_key(), &clients.secrets).await?;
+        }
         let queue_urls = provision::provision(&template, &layout, &config.root, &clients).await?;
         tasks.extend(start_event_sources(
             &layout,
@@ -265,9 +300,31 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.write_all(contents)
 }
 
+/// moto's server, with one fix: its SendTaskFailure handler drops the `cause` (moto 5.2.5
+/// passes only the error to its interpreter, which accepts both), so a caught task failure's
+/// `$.failure.Cause` would be null and the state machine's "Record file failure" update fails.
+const MOTO_LAUNCHER: &str = r#"
+import sys
+from moto.core.responses import EmptyResult
+from moto.server import main
+from moto.stepfunctions.responses import StepFunctionResponse
+
+def send_task_failure(self):
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"),
+        error=self._get_param("error"),
+        cause=self._get_param("cause"),
+    )
+    return EmptyResult()
+
+StepFunctionResponse.send_task_failure = send_task_failure
+main(sys.argv[1:])
+"#;
+
 fn start_moto(config: &StackConfig, logs: &Path) -> Result<ChildGroup, LocalError> {
-    let mut command = Command::new(config.venv.join("bin/moto_server"));
+    let mut command = Command::new(config.venv.join("bin/python"));
     command
+        .args(["-c", MOTO_LAUNCHER])
         .args(["-H", "127.0.0.1", "-p", &config.moto_port.to_string()])
         // moto's state machine interpreter calls Lambda, DynamoDB and SQS at localhost:MOTO_PORT:
         // the gateway, which routes Invoke to the function emulator.
@@ -491,10 +548,11 @@ fn manifest(
             .and_then(|(id, _)| layout.names().get(id))
             .and_then(pick)
     };
+    let gateway = format!("http://127.0.0.1:{}", config.gateway_port);
     Manifest {
         region: config.region.clone(),
         account_id: ACCOUNT_ID.to_owned(),
-        endpoint: format!("http://127.0.0.1:{}", config.gateway_port),
+        endpoint: gateway.clone(),
         moto_endpoint: moto_url.to_owned(),
         lambda_emulator_endpoint: lambda_url.to_owned(),
         bucket: first_of("AWS::S3::Bucket", &|names| Some(names.reference.clone())),
@@ -514,6 +572,8 @@ fn manifest(
         http_api_url: None,
         web_socket_url: None,
         identity,
+        ai_url: (config.ai == AiMode::Mock).then(|| format!("{gateway}/_ai/v1")),
+        control_url: format!("{gateway}/_local"),
         started_in_seconds: 0.0,
     }
 }

@@ -20,7 +20,8 @@ use aws_sdk_sfn::types::HistoryEventType;
 use futures_util::FutureExt;
 use narratix_domain::{FileStatus, JobStatus};
 use narratix_local::client::{
-    AiFaults, ClientError, Incoming, Job, ScriptedAnswer, StackClient, Upload, UserClient,
+    answered_with, scripted, AiFaults, ClientError, Incoming, Job, ScriptedResponse, StackClient,
+    Upload, UserClient,
 };
 use narratix_local::demo::{self, execution_arn, sample_pdfs, DemoOptions};
 use narratix_local::history::{self, HistorySummary};
@@ -424,11 +425,12 @@ async fn rate_limited_ai_is_retried(world: &World) {
     world
         .stack
         .script_ai(&[
-            ScriptedAnswer {
+            ScriptedResponse {
                 status: 429,
                 retry_after_seconds: Some(1),
+                garbage: false,
             },
-            ScriptedAnswer::status(429),
+            scripted(429),
         ])
         .await
         .expect("scripting the AI");
@@ -437,7 +439,7 @@ async fn rate_limited_ai_is_retried(world: &World) {
     assert_file_labeled(&run, "f1");
     let after = world.stack.ai_status().await.expect("GET /_local/ai");
     assert_eq!(
-        after.answered_with(429) - before.answered_with(429),
+        answered_with(&after, 429) - answered_with(&before, 429),
         2,
         "the mock AI answered 429 twice: {after:?}"
     );
@@ -466,7 +468,7 @@ async fn ai_auth_failure_is_not_retried(world: &World) {
     let before = world.stack.ai_status().await.expect("GET /_local/ai");
     world
         .stack
-        .script_ai(&[ScriptedAnswer::status(401)])
+        .script_ai(&[scripted(401)])
         .await
         .expect("scripting the AI");
     let run = run_job(&user, &world.samples(1)).await;
@@ -474,7 +476,7 @@ async fn ai_auth_failure_is_not_retried(world: &World) {
     assert_eq!(
         (
             after.requests - before.requests,
-            after.answered_with(401) - before.answered_with(401)
+            answered_with(&after, 401) - answered_with(&before, 401)
         ),
         (1, 1),
         "exactly one AI call, answered 401: {after:?}"

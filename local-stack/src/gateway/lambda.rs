@@ -3,13 +3,18 @@
 //! `X-Amz-Function-Error: Unhandled` (the emulator answers 500, which Step Functions would report
 //! as `Lambda.500` so no Retry or Catch on the function's error name would match), every answer has
 //! an `x-amzn-RequestId`, and an unknown function is `ResourceNotFoundException`.
+//!
+//! Injected failures ([`Functions::fail_next`]) live in [`Functions::invoke`], which every path
+//! goes through (Invoke API, SQS mapping, EventBridge rules, the API emulations).
 
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::GatewayState;
@@ -21,6 +26,23 @@ pub struct Functions {
     http: reqwest::Client,
     /// Local function name or logical id → binary name.
     binaries: HashMap<String, String>,
+    /// Armed failures by binary name.
+    failures: Mutex<HashMap<String, FailNext>>,
+}
+
+/// `POST /_local/functions/{name}/fail-next`: the next `count` invocations of the function
+/// return this function error without running it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FailNext {
+    pub count: u32,
+    pub error_type: String,
+    #[serde(default = "injected_message")]
+    pub error_message: String,
+}
+
+fn injected_message() -> String {
+    "failure injected by the local stack".to_owned()
 }
 
 /// What one invocation returned.
@@ -42,7 +64,54 @@ impl Functions {
             emulator_url,
             http,
             binaries: names,
+            failures: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn failures(&self) -> MutexGuard<'_, HashMap<String, FailNext>> {
+        self.failures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Arms `failure` for `binary` (replacing what was armed); a count of 0 disarms.
+    pub fn fail_next(&self, binary: &str, failure: FailNext) {
+        tracing::info!(function = %binary, count = failure.count, error_type = %failure.error_type, "failures armed");
+        let mut failures = self.failures();
+        if failure.count == 0 {
+            failures.remove(binary);
+        } else {
+            failures.insert(binary.to_owned(), failure);
+        }
+    }
+
+    /// Disarms `binary`'s failures; how many were left.
+    pub fn clear_failures(&self, binary: &str) -> u32 {
+        self.failures()
+            .remove(binary)
+            .map_or(0, |failure| failure.count)
+    }
+
+    /// The armed failure of `binary`, if any.
+    pub fn pending_failure(&self, binary: &str) -> Option<FailNext> {
+        self.failures().get(binary).cloned()
+    }
+
+    /// Uses up one armed failure: the runtime's error document for it.
+    fn take_failure(&self, binary: &str) -> Option<Bytes> {
+        let mut failures = self.failures();
+        let failure = failures.get_mut(binary)?;
+        failure.count = failure.count.saturating_sub(1);
+        let document = json!({
+            "errorType": failure.error_type,
+            "errorMessage": failure.error_message,
+        });
+        let remaining = failure.count;
+        if remaining == 0 {
+            failures.remove(binary);
+        }
+        tracing::info!(function = %binary, remaining, "injected failure returned");
+        Some(Bytes::from(document.to_string()))
     }
 
     /// The binary for a FunctionName as Lambda accepts it: a name, `name:qualifier`, a full ARN
@@ -58,6 +127,12 @@ impl Functions {
     }
 
     pub async fn invoke(&self, binary: &str, payload: Bytes) -> Result<Invocation, LocalError> {
+        if let Some(error_document) = self.take_failure(binary) {
+            return Ok(Invocation {
+                payload: error_document,
+                function_error: true,
+            });
+        }
         let url = format!(
             "{}/2015-03-31/functions/{binary}/invocations",
             self.emulator_url
@@ -215,6 +290,54 @@ mod tests {
             functions.binary_for("arn:aws:lambda:r:1:function:nope"),
             None
         );
+    }
+
+    #[tokio::test]
+    async fn armed_failures_answer_the_next_invocations_without_the_emulator() {
+        // The emulator URL leads nowhere: only an injected failure can answer.
+        let functions = functions();
+        functions.fail_next(
+            "extract",
+            FailNext {
+                count: 2,
+                error_type: "Storage.Unavailable".into(),
+                error_message: "injected".into(),
+            },
+        );
+        for remaining in [1, 0] {
+            let invocation = functions
+                .invoke("extract", Bytes::from_static(b"{}"))
+                .await
+                .expect("an injected failure is an invocation");
+            assert!(invocation.function_error);
+            let document: serde_json::Value =
+                serde_json::from_slice(&invocation.payload).expect("JSON");
+            assert_eq!(
+                document,
+                json!({"errorType": "Storage.Unavailable", "errorMessage": "injected"})
+            );
+            assert_eq!(
+                functions.pending_failure("extract").map(|f| f.count),
+                (remaining > 0).then_some(remaining)
+            );
+        }
+        assert!(
+            functions
+                .invoke("extract", Bytes::from_static(b"{}"))
+                .await
+                .is_err(),
+            "after the armed failures the emulator is called again"
+        );
+        functions.fail_next(
+            "extract",
+            FailNext {
+                count: 5,
+                error_type: "Extract.Corrupt".into(),
+                error_message: injected_message(),
+            },
+        );
+        assert_eq!(functions.clear_failures("extract"), 5);
+        assert_eq!(functions.pending_failure("extract"), None);
     }
 
     #[test]

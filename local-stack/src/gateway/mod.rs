@@ -3,6 +3,7 @@
 //! [`router`] the same way.
 
 pub mod connections;
+pub mod control;
 pub mod http_api;
 pub mod lambda;
 pub mod moto;
@@ -15,6 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 use axum::Router;
 
+use crate::mock_ai::{self, MockAi};
 use lambda::Functions;
 
 /// Lambda's own request limit for synchronous invocations.
@@ -26,6 +28,8 @@ pub struct GatewayState {
     pub moto: Arc<moto::MotoProxy>,
     pub http_api: Option<Arc<http_api::HttpApi>>,
     pub websocket: Option<Arc<websocket::WebSocketApi>>,
+    /// The OpenAI-compatible mock at `/_ai/v1` (served in both AI modes; used in mock mode).
+    pub ai: Arc<MockAi>,
 }
 
 pub fn router(state: GatewayState) -> Router {
@@ -37,6 +41,8 @@ pub fn router(state: GatewayState) -> Router {
             "/2015-03-31/functions/{name}/invocations",
             post(lambda::invoke_handler).layer(DefaultBodyLimit::max(INVOKE_PAYLOAD_LIMIT)),
         )
+        .nest("/_ai/v1", mock_ai::router(state.ai.clone()))
+        .merge(control::router())
         .fallback(moto::proxy_handler)
         .with_state(state)
 }
