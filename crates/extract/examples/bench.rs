@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use support::run::run_measured;
+use support::run::{run_measured, Run};
 use support::{accuracy, corpus, found_in_order, repo_root, Document};
 
 struct Tool {
@@ -45,7 +45,9 @@ impl Tool {
 #[derive(Default)]
 struct Score {
     pages: u64,
+    files: u64,
     elapsed: Duration,
+    cpu: Duration,
     peak_rss_kib: u64,
     accuracies: Vec<f64>,
     questions_found: usize,
@@ -57,6 +59,9 @@ impl Score {
     fn pages_per_second(&self) -> f64 {
         self.pages as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
+    fn cpu_ms_per_file(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1000.0 / self.files.max(1) as f64
+    }
     fn mean_accuracy(&self) -> f64 {
         self.accuracies.iter().sum::<f64>() / self.accuracies.len().max(1) as f64
     }
@@ -65,36 +70,51 @@ impl Score {
     }
 }
 
-fn measure(tool: &Tool, documents: &[Document], rounds: usize) -> Score {
-    let mut score = Score::default();
+/// Runs every tool on every document, `rounds` times. The tools take turns on each document
+/// (in an order that alternates with the round), so a change in machine load during the run
+/// falls on both alike. Text is scored from the last round.
+fn measure(tools: &[Tool], documents: &[Document], rounds: usize) -> Vec<Score> {
+    let mut scores: Vec<Score> = tools.iter().map(|_| Score::default()).collect();
     for round in 0..rounds {
+        let scored_round = round + 1 == rounds;
         for doc in documents {
-            let run = run_measured(&mut tool.command_for(&doc.pdf));
-            score.elapsed += run.elapsed;
-            score.pages += u64::from(doc.truth.pages);
-            score.peak_rss_kib = score.peak_rss_kib.max(run.peak_rss_kib);
-            if round + 1 < rounds {
-                continue;
+            let mut turns: Vec<usize> = (0..tools.len()).collect();
+            if round % 2 == 1 {
+                turns.reverse();
             }
-            if run.exit_code != Some(0) {
-                score
-                    .failures
-                    .push(format!("{}: {}", doc.truth.id, run.stderr.trim()));
-                score.accuracies.push(0.0);
-                score.questions += doc.truth.pairs.len();
-                continue;
+            for index in turns {
+                let run = run_measured(&mut tools[index].command_for(&doc.pdf));
+                record(&mut scores[index], doc, &run, scored_round);
             }
-            score
-                .accuracies
-                .push(accuracy(&run.stdout, &doc.truth.text));
-            score.questions += doc.truth.pairs.len();
-            score.questions_found += found_in_order(
-                &run.stdout,
-                doc.truth.pairs.iter().map(|p| p.question.as_str()),
-            );
         }
     }
+    scores
+}
+
+fn record(score: &mut Score, doc: &Document, run: &Run, scored_round: bool) {
+    score.elapsed += run.elapsed;
+    score.cpu += run.cpu;
+    score.files += 1;
+    score.pages += u64::from(doc.truth.pages);
+    score.peak_rss_kib = score.peak_rss_kib.max(run.peak_rss_kib);
+    if !scored_round {
+        return;
+    }
+    score.questions += doc.truth.pairs.len();
+    if run.exit_code != Some(0) {
+        score
+            .failures
+            .push(format!("{}: {}", doc.truth.id, run.stderr.trim()));
+        score.accuracies.push(0.0);
+        return;
+    }
     score
+        .accuracies
+        .push(accuracy(&run.stdout, &doc.truth.text));
+    score.questions_found += found_in_order(
+        &run.stdout,
+        doc.truth.pairs.iter().map(|p| p.question.as_str()),
+    );
 }
 
 fn main() {
@@ -129,7 +149,7 @@ fn main() {
     ];
 
     println!(
-        "corpus: {} documents, {pages} pages, {} questions; {rounds} rounds, one process per file",
+        "corpus: {} documents, {pages} pages, {} questions; {rounds} rounds, one process per file, tools taking turns on each file",
         documents.len(),
         documents.iter().map(|d| d.truth.pairs.len()).sum::<usize>()
     );
@@ -137,13 +157,8 @@ fn main() {
         println!("  {:<10} {}", tool.name, tool.command.join(" "));
     }
     // Warm the page cache and the binaries once, unmeasured.
-    for tool in &tools {
-        measure(tool, &documents[..1], 1);
-    }
-    let scores: Vec<Score> = tools
-        .iter()
-        .map(|tool| measure(tool, &documents, rounds))
-        .collect();
+    measure(&tools, &documents[..1], 1);
+    let scores = measure(&tools, &documents, rounds);
     let (a, b) = (&scores[0], &scores[1]);
     println!();
     println!("| metric | narratix | pdftotext | ratio |");
@@ -153,6 +168,12 @@ fn main() {
         a.pages_per_second(),
         b.pages_per_second(),
         a.pages_per_second() / b.pages_per_second()
+    );
+    println!(
+        "| CPU time per file (user + system) | {:.1} ms | {:.1} ms | {:.2}× |",
+        a.cpu_ms_per_file(),
+        b.cpu_ms_per_file(),
+        a.cpu_ms_per_file() / b.cpu_ms_per_file().max(1e-9)
     );
     println!(
         "| mean character accuracy | {:.4} | {:.4} | {:+.4} |",

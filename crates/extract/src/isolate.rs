@@ -1,8 +1,11 @@
-//! Extraction in a child process of the current executable: the parser runs under an
-//! address-space cap, a CPU-time cap and a kill timer, and whatever kills it becomes a named
-//! error instead of taking the caller down.
+//! Extraction in a child process — a forked copy of a single-threaded caller, or a fresh
+//! exec of the current executable — where the parser runs under an address-space cap, a
+//! CPU-time cap and a kill timer, and whatever kills it becomes a named error instead of
+//! taking the caller down.
 
-use std::io::{Read, Write};
+use std::io::{PipeWriter, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::ExitStatusExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -68,11 +71,7 @@ pub fn run_child_if_requested() {
     // Panic messages may quote document bytes: keep them out of every log.
     std::panic::set_hook(Box::new(|_| {}));
     let reply = catch_unwind(AssertUnwindSafe(|| serve_child(&marker.to_string_lossy())))
-        .unwrap_or_else(|_| {
-            Err(ExtractError::Corrupt(
-                "the PDF parser panicked on this file".into(),
-            ))
-        });
+        .unwrap_or_else(|_| Err(parser_panicked()));
     let code = match serde_json::to_writer(std::io::stdout().lock(), &reply) {
         Ok(()) => 0,
         Err(_) => 3,
@@ -121,10 +120,37 @@ fn set_rlimit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) {
     }
 }
 
-/// Extracts in a child process of the current executable (see the module docs). The parent
-/// checks size and header itself, so obvious rejects cost no process.
+/// Extracts in a child process (see the module docs). The parent checks size and header
+/// itself, so obvious rejects cost no process.
+///
+/// A caller that is the only thread in its process (the `narratix` CLI) gets a forked copy
+/// of itself as the child: no second program load, and the PDF is already in the child's
+/// memory. A multi-threaded caller (the Lambda's tokio runtime) gets a fresh exec of the
+/// current executable, as [`extract_isolated_by_exec`]: a fork would copy locks held by
+/// threads that do not exist in the child. Both children run under the same limits.
 pub fn extract_isolated(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
     pdf::check_envelope(bytes, limits)?;
+    if is_only_thread_in_process() {
+        extract_in_fork(bytes, limits)
+    } else {
+        extract_in_exec_child(bytes, limits)
+    }
+}
+
+/// Like [`extract_isolated`], always in a fresh exec of the current executable, whatever
+/// the number of threads (how a multi-threaded caller such as the Lambda extracts).
+pub fn extract_isolated_by_exec(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    pdf::check_envelope(bytes, limits)?;
+    extract_in_exec_child(bytes, limits)
+}
+
+/// True when the calling thread is the process's only thread. With one thread, no other
+/// can start one between this check and a fork, so the fork copies no lock held elsewhere.
+fn is_only_thread_in_process() -> bool {
+    std::fs::read_dir("/proc/self/task").is_ok_and(|tasks| tasks.count() == 1)
+}
+
+fn extract_in_exec_child(bytes: &[u8], limits: &Limits) -> Reply {
     let exe = std::env::current_exe().map_err(|e| {
         ExtractError::Isolation(format!("cannot locate the current executable: {e}"))
     })?;
@@ -135,6 +161,76 @@ pub fn extract_isolated(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extr
     run_in_child(command, bytes, limits)
 }
 
+/// Extracts in a forked copy of this single-threaded process; the reply comes back on a
+/// pipe of its own.
+fn extract_in_fork(bytes: &[u8], limits: &Limits) -> Reply {
+    let (reply_reader, reply_writer) = std::io::pipe()
+        .map_err(|e| ExtractError::Isolation(format!("cannot create the reply pipe: {e}")))?;
+    // SAFETY: the caller checked that this is the process's only thread, so the child is a
+    // complete copy (no lock is held by a thread missing from it); the child never returns
+    // from `serve_forked_child`.
+    let pid = unsafe { libc::fork() };
+    match pid {
+        -1 => Err(ExtractError::Isolation(format!(
+            "cannot fork the extraction child: {}",
+            std::io::Error::last_os_error()
+        ))),
+        0 => {
+            drop(reply_reader);
+            serve_forked_child(bytes, limits, reply_writer)
+        }
+        child => {
+            drop(reply_writer);
+            supervise(child, reply_reader, move || reap(child), limits)
+        }
+    }
+}
+
+/// The forked child: the same limits and reply as an exec'd child, then `_exit`.
+fn serve_forked_child(bytes: &[u8], limits: &Limits, mut reply_pipe: PipeWriter) -> ! {
+    // Whatever the parser or a stack-overflow report prints must not reach the user's
+    // terminal or the caller's output.
+    silence_standard_output();
+    std::panic::set_hook(Box::new(|_| {}));
+    apply_resource_limits(limits);
+    let reply = catch_unwind(AssertUnwindSafe(|| extract(bytes, limits)))
+        .unwrap_or_else(|_| Err(parser_panicked()));
+    let code = match serde_json::to_vec(&reply) {
+        Ok(json) if reply_pipe.write_all(&json).is_ok() => 0,
+        _ => 3,
+    };
+    // SAFETY: _exit ends the child at once, without running the parent's exit handlers or
+    // flushing the parent's buffered output that the fork copied.
+    unsafe { libc::_exit(code) }
+}
+
+/// Points the child's stdout and stderr at /dev/null.
+fn silence_standard_output() {
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        for target in [libc::STDOUT_FILENO, libc::STDERR_FILENO] {
+            // SAFETY: dup2 between two descriptors this process owns.
+            unsafe {
+                libc::dup2(null.as_raw_fd(), target);
+            }
+        }
+    }
+}
+
+/// Waits for a forked child.
+fn reap(pid: libc::pid_t) -> std::io::Result<ExitStatus> {
+    let mut status = 0;
+    loop {
+        // SAFETY: waits for our own child, which nothing else reaps.
+        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
+            return Ok(ExitStatus::from_raw(status));
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
 /// Runs `command` with the PDF on stdin, under the kill timer, and reads its reply.
 fn run_in_child(mut command: Command, bytes: &[u8], limits: &Limits) -> Reply {
     let mut child = command
@@ -143,42 +239,58 @@ fn run_in_child(mut command: Command, bytes: &[u8], limits: &Limits) -> Reply {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| ExtractError::Isolation(format!("cannot start the extraction child: {e}")))?;
-    let pid = child.id();
+    let pid = child.id() as libc::pid_t;
     let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
         let _ = child.wait();
         return Err(ExtractError::Isolation("child pipes missing".into()));
     };
-    let reply_cap = (limits.max_chars as u64)
-        .saturating_mul(8)
-        .saturating_add(REPLY_SLACK);
-
-    let (done_tx, done_rx) = mpsc::channel::<(std::io::Result<ExitStatus>, Vec<u8>)>();
     std::thread::scope(|scope| {
         // A child that dies early closes its stdin: a broken pipe here is expected.
         scope.spawn(move || {
             let _ = stdin.write_all(bytes);
         });
+        supervise(pid, stdout, move || child.wait(), limits)
+    })
+}
+
+/// Reads the child's reply and reaps it, killing it when the time budget (plus grace)
+/// runs out first.
+fn supervise(
+    pid: libc::pid_t,
+    reply: impl Read + Send,
+    reap: impl FnOnce() -> std::io::Result<ExitStatus> + Send,
+    limits: &Limits,
+) -> Reply {
+    let reply_cap = (limits.max_chars as u64)
+        .saturating_mul(8)
+        .saturating_add(REPLY_SLACK);
+    let (done_tx, done_rx) = mpsc::channel::<(std::io::Result<ExitStatus>, Vec<u8>)>();
+    std::thread::scope(|scope| {
         scope.spawn(move || {
-            let mut reply = Vec::new();
-            let _ = stdout.take(reply_cap).read_to_end(&mut reply);
-            let status = child.wait();
-            let _ = done_tx.send((status, reply));
+            let mut buffer = Vec::new();
+            let _ = reply.take(reply_cap).read_to_end(&mut buffer);
+            let status = reap();
+            let _ = done_tx.send((status, buffer));
         });
         let deadline = limits.time_budget + KILL_GRACE;
         match done_rx.recv_timeout(deadline) {
-            Ok((status, reply)) => interpret(status, &reply, limits),
+            Ok((status, buffer)) => interpret(status, &buffer, limits),
             Err(_) => {
                 // SAFETY: kill(2) on the pid of our own child, which has not been reaped yet
-                // (the waiting thread has not returned).
+                // (the reaping thread has not returned).
                 unsafe {
-                    libc::kill(pid as libc::pid_t, libc::SIGKILL);
+                    libc::kill(pid, libc::SIGKILL);
                 }
                 let _ = done_rx.recv();
                 Err(time_budget_exceeded(limits))
             }
         }
     })
+}
+
+fn parser_panicked() -> ExtractError {
+    ExtractError::Corrupt("the PDF parser panicked on this file".into())
 }
 
 fn time_budget_exceeded(limits: &Limits) -> ExtractError {
@@ -189,7 +301,6 @@ fn time_budget_exceeded(limits: &Limits) -> ExtractError {
 }
 
 fn interpret(status: std::io::Result<ExitStatus>, reply: &[u8], limits: &Limits) -> Reply {
-    use std::os::unix::process::ExitStatusExt;
     let status =
         status.map_err(|e| ExtractError::Isolation(format!("waiting for the child: {e}")))?;
     if let Some(signal) = status.signal() {

@@ -1,7 +1,8 @@
 //! PDF bytes → clean body text, with named failures and bounded time and memory.
 //!
-//! [`extract`] runs in-process; [`extract_isolated`] runs the same code in a child process of
-//! the current executable under a memory cap, a CPU-time cap and a kill timer, so that a
+//! [`extract`] runs in-process; [`extract_isolated`] runs the same code in a child process (a
+//! fork of a single-threaded caller, else a fresh exec of the current executable) under a
+//! memory cap, a CPU-time cap and a kill timer, so that a
 //! parser crash (stack overflow, allocation failure) or hang becomes a named error. Every
 //! binary that calls [`extract_isolated`] must call [`run_child_if_requested`] first thing in
 //! `main`.
@@ -20,7 +21,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 pub use error::ExtractError;
-pub use isolate::{extract_isolated, run_child_if_requested};
+pub use isolate::{extract_isolated, extract_isolated_by_exec, run_child_if_requested};
 pub use limits::{
     Limits, ENV_MAX_BYTES, ENV_MAX_CHARS, ENV_MAX_DECOMPRESSED_BYTES, ENV_MAX_PAGES, ENV_MEMORY_MB,
     ENV_TIMEOUT_MS,

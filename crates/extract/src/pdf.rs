@@ -4,7 +4,7 @@
 use std::io::Cursor;
 use std::time::Instant;
 
-use oxidize_pdf::parser::{ParseError, ParseOptions, PdfDocument, PdfObject, PdfReader};
+use oxidize_pdf::parser::{ParseError, ParseOptions, PdfDocument, PdfObject, PdfReader, PdfStream};
 use oxidize_pdf::text::{ExtractionOptions, TextExtractor};
 
 use crate::layout::{lines_from_fragments, Line};
@@ -34,7 +34,8 @@ pub(crate) fn check_envelope(bytes: &[u8], limits: &Limits) -> Result<(), Extrac
     }
     // Every complete PDF ends in %%EOF; a file without one was cut off in transfer, and any
     // text recovered from it would be an incomplete letter passed on as if it were whole.
-    if !bytes.windows(5).any(|w| w == b"%%EOF") {
+    // Searched from the end, where it is.
+    if !bytes.windows(5).rev().any(|w| w == b"%%EOF") {
         return Err(ExtractError::Corrupt(
             "truncated: the file has no %%EOF end-of-file marker".into(),
         ));
@@ -181,8 +182,14 @@ fn check_time(limits: &Limits, started: Instant) -> Result<(), ExtractError> {
     Ok(())
 }
 
-/// Inflates every page's content streams under one shared budget, so a flate bomb is
-/// stopped at `max_decompressed_bytes` before the text extractor touches it.
+/// Most bytes one byte of Deflate data can decode to: a 258-byte match costs at least two
+/// bits (zlib's documented maximum ratio, 1032:1).
+const DEFLATE_MAX_RATIO: usize = 1032;
+
+/// Stops a flate bomb in the page content at `max_decompressed_bytes`, before the text
+/// extractor touches it. Content whose encoded size alone proves it cannot decode past the
+/// limit (unfiltered or Flate-only, at Deflate's maximum ratio — every ordinary document) is
+/// not decoded twice; anything else is inflated under one shared budget.
 fn check_decompressed_size(
     document: &PdfDocument<Cursor<&[u8]>>,
     pages: usize,
@@ -190,39 +197,82 @@ fn check_decompressed_size(
     started: Instant,
 ) -> Result<(), ExtractError> {
     let cap = usize::try_from(limits.max_decompressed_bytes).unwrap_or(usize::MAX);
+    let streams = content_streams(document, pages, limits, started)?;
+    let bound = streams
+        .iter()
+        .map(decoded_size_bound)
+        .try_fold(0usize, |total, bound| total.checked_add(bound?));
+    if bound.is_some_and(|bound| bound <= cap) {
+        return Ok(());
+    }
     let mut used = 0usize;
+    for stream in &streams {
+        check_time(limits, started)?;
+        let remaining = cap.saturating_sub(used);
+        match document.decode_stream_with_limit(stream, remaining.saturating_add(1)) {
+            Ok(decoded) => used = used.saturating_add(decoded.len()),
+            Err(ParseError::StreamDecodeError(message)) if is_resource_limit(&message) => {
+                used = cap.saturating_add(1)
+            }
+            // Damaged streams are judged by the extractor, with its recovery.
+            Err(_) => continue,
+        }
+        if used > cap {
+            return Err(ExtractError::TooLarge(format!(
+                "page content inflates past the limit of {cap} bytes"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every page's content streams, in page order.
+fn content_streams(
+    document: &PdfDocument<Cursor<&[u8]>>,
+    pages: usize,
+    limits: &Limits,
+    started: Instant,
+) -> Result<Vec<PdfStream>, ExtractError> {
+    let mut streams = Vec::new();
     for index in 0..pages {
         check_time(limits, started)?;
         let page = document.get_page(index as u32).map_err(classify)?;
         let Some(contents) = page.dict.get("Contents") else {
             continue;
         };
-        let streams = match document.resolve(contents).map_err(classify)? {
-            PdfObject::Array(items) => items
-                .0
-                .iter()
-                .map(|item| document.resolve(item).map_err(classify))
-                .collect::<Result<Vec<_>, _>>()?,
-            single => vec![single],
-        };
-        for stream in streams.iter().filter_map(PdfObject::as_stream) {
-            let remaining = cap.saturating_sub(used);
-            match document.decode_stream_with_limit(stream, remaining.saturating_add(1)) {
-                Ok(decoded) => used = used.saturating_add(decoded.len()),
-                Err(ParseError::StreamDecodeError(message)) if is_resource_limit(&message) => {
-                    used = cap.saturating_add(1)
+        match document.resolve(contents).map_err(classify)? {
+            PdfObject::Array(items) => {
+                for item in &items.0 {
+                    if let PdfObject::Stream(stream) = document.resolve(item).map_err(classify)? {
+                        streams.push(stream);
+                    }
                 }
-                // Damaged streams are judged by the extractor, with its recovery.
-                Err(_) => continue,
             }
-            if used > cap {
-                return Err(ExtractError::TooLarge(format!(
-                    "page content inflates past the limit of {cap} bytes"
-                )));
-            }
+            PdfObject::Stream(stream) => streams.push(stream),
+            _ => {}
         }
     }
-    Ok(())
+    Ok(streams)
+}
+
+/// The most bytes `stream` can decode to, when its filters bound that without decoding: no
+/// filter, or FlateDecode alone (its predictors never add bytes). None for anything else.
+fn decoded_size_bound(stream: &PdfStream) -> Option<usize> {
+    let is_flate = |object: &PdfObject| {
+        object
+            .as_name()
+            .is_some_and(|name| matches!(name.as_str(), "FlateDecode" | "Fl"))
+    };
+    let encoded = stream.data.len();
+    match stream.dict.get("Filter") {
+        None => Some(encoded),
+        Some(PdfObject::Array(filters)) if filters.0.is_empty() => Some(encoded),
+        Some(PdfObject::Array(filters)) if filters.0.len() == 1 && is_flate(&filters.0[0]) => {
+            encoded.checked_mul(DEFLATE_MAX_RATIO)
+        }
+        Some(filter) if is_flate(filter) => encoded.checked_mul(DEFLATE_MAX_RATIO),
+        Some(_) => None,
+    }
 }
 
 #[cfg(test)]
@@ -281,5 +331,44 @@ mod tests {
             check_envelope(b"%PDF-1.7 0123456789 %%EOF", &limits),
             Err(ExtractError::TooLarge(_))
         ));
+    }
+
+    fn stream(filter: Option<PdfObject>, encoded_len: usize) -> PdfStream {
+        let mut dict = oxidize_pdf::parser::PdfDictionary::new();
+        if let Some(filter) = filter {
+            dict.0
+                .insert(oxidize_pdf::parser::PdfName::new("Filter".into()), filter);
+        }
+        PdfStream {
+            dict,
+            data: vec![0; encoded_len],
+        }
+    }
+
+    fn name(value: &str) -> PdfObject {
+        PdfObject::Name(oxidize_pdf::parser::PdfName::new(value.into()))
+    }
+
+    #[test]
+    fn only_unfiltered_and_flate_streams_are_bounded_without_decoding() {
+        let array = |items: Vec<PdfObject>| PdfObject::Array(oxidize_pdf::parser::PdfArray(items));
+        assert_eq!(decoded_size_bound(&stream(None, 10)), Some(10));
+        assert_eq!(
+            decoded_size_bound(&stream(Some(name("FlateDecode")), 10)),
+            Some(10 * DEFLATE_MAX_RATIO)
+        );
+        assert_eq!(
+            decoded_size_bound(&stream(Some(array(vec![name("Fl")])), 10)),
+            Some(10 * DEFLATE_MAX_RATIO)
+        );
+        // Chained filters multiply their ratios; LZW and others have their own: decode them.
+        for filter in [
+            array(vec![name("FlateDecode"), name("FlateDecode")]),
+            name("LZWDecode"),
+            name("RunLengthDecode"),
+            PdfObject::Integer(1),
+        ] {
+            assert_eq!(decoded_size_bound(&stream(Some(filter), 10)), None);
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! Every hostile fixture through the isolated path (the probe binary, as the extract function
-//! runs it): its named error, or text with the expected phrase, within 10 s and 512 MiB.
+//! runs it): its named error, or text with the expected phrase, within 10 s and 512 MiB —
+//! with both kinds of child: a fork (single-threaded callers such as the CLI) and a fresh
+//! exec (multi-threaded callers such as the Lambda).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -15,9 +17,24 @@ const PROBE: &str = env!("CARGO_BIN_EXE_narratix-extract-probe");
 const MAX_TIME: Duration = Duration::from_secs(10);
 const MAX_RSS_KIB: u64 = 512 * 1024;
 
+/// How the probe starts its extraction child.
+#[derive(Clone, Copy, Debug)]
+enum Child {
+    Fork,
+    Exec,
+}
+
 /// Runs the probe on `path` and returns `"text"` plus the text, or the wire error name.
 fn outcome(path: &Path, name: &str) -> (String, String) {
-    let run = run_measured(Command::new(PROBE).arg("--json").arg(path));
+    outcome_with(Child::Fork, path, name)
+}
+
+fn outcome_with(child: Child, path: &Path, name: &str) -> (String, String) {
+    let mut command = Command::new(PROBE);
+    if let Child::Exec = child {
+        command.arg("--exec");
+    }
+    let run = run_measured(command.arg("--json").arg(path));
     assert!(run.elapsed < MAX_TIME, "{name}: took {:?}", run.elapsed);
     assert!(
         run.peak_rss_kib < MAX_RSS_KIB,
@@ -25,7 +42,7 @@ fn outcome(path: &Path, name: &str) -> (String, String) {
         run.peak_rss_kib
     );
     println!(
-        "{name:<28} {:>6} ms {:>7} KiB  {}",
+        "{child:?} {name:<28} {:>6} ms {:>7} KiB  {}",
         run.elapsed.as_millis(),
         run.peak_rss_kib,
         run.stderr.trim()
@@ -55,8 +72,11 @@ fn every_hostile_file_gets_its_named_outcome_in_bounded_time_and_memory() {
     let cases = hostile_manifest(&dir);
     assert!(cases.len() >= 20, "manifest too small: {}", cases.len());
     let mut wrong = Vec::new();
-    for case in &cases {
-        let (got, text) = outcome(&dir.join(&case.file), &case.file);
+    for (child, case) in [Child::Fork, Child::Exec]
+        .into_iter()
+        .flat_map(|child| cases.iter().map(move |case| (child, case)))
+    {
+        let (got, text) = outcome_with(child, &dir.join(&case.file), &case.file);
         let accepted = got == case.expect || case.also_ok.contains(&got);
         let phrase_ok = got != "text"
             || case
@@ -65,7 +85,7 @@ fn every_hostile_file_gets_its_named_outcome_in_bounded_time_and_memory() {
                 .is_none_or(|phrase| compact(&text).contains(&compact(phrase)));
         if !accepted || !phrase_ok {
             wrong.push(format!(
-                "{}: expected {} got {got} ({})",
+                "{child:?} {}: expected {} got {got} ({})",
                 case.file, case.expect, case.why
             ));
         }

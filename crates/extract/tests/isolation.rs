@@ -35,6 +35,35 @@ fn isolated_and_in_process_results_are_identical() {
 }
 
 #[test]
+fn forked_and_exec_children_give_the_same_results() {
+    let fixtures = [
+        base(),
+        repo_root().join("tests/fixtures/corpus/lo-docx-01.pdf"),
+        repo_root().join("tests/fixtures/corpus/chromium-hf-01.pdf"),
+    ];
+    for pdf in fixtures {
+        let forked = run_measured(Command::new(PROBE).arg("--json").arg(&pdf));
+        let exec = run_measured(Command::new(PROBE).args(["--json", "--exec"]).arg(&pdf));
+        assert_eq!(forked.exit_code, Some(0), "{}", forked.stderr);
+        assert_eq!(forked.stdout, exec.stdout, "{}", pdf.display());
+    }
+}
+
+#[test]
+fn the_forked_child_keeps_the_parsers_output_off_the_callers_streams() {
+    // A child that dies of its memory cap would print Rust's allocation-failure report on
+    // stderr; the caller prints only its one-line named error.
+    let run = run_measured(
+        Command::new(PROBE)
+            .env("NARRATIX_EXTRACT_MEMORY_MB", "16")
+            .arg(base()),
+    );
+    assert_eq!(run.exit_code, Some(2));
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[test]
 fn text_over_the_character_limit_is_cut_not_failed() {
     let run = run_measured(
         Command::new(PROBE)

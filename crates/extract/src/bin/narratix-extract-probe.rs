@@ -3,21 +3,25 @@
 //! `<wire error name>: <cause>` on stderr with exit code 2 — the contract of
 //! `narratix extract`. Used by the crate's integration tests and by `scripts/bench-extract`.
 //!
-//! Usage: `narratix-extract-probe [--json] [--in-process] FILE.pdf`
+//! Usage: `narratix-extract-probe [--json] [--in-process | --exec] FILE.pdf` (`--exec`: the
+//! child is always a fresh exec, as in the multi-threaded Lambda, instead of a fork).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use narratix_domain::WireError;
-use narratix_extract::{extract, extract_isolated, run_child_if_requested, Limits};
+use narratix_extract::{
+    extract, extract_isolated, extract_isolated_by_exec, run_child_if_requested, Limits,
+};
 
 fn main() -> ExitCode {
     run_child_if_requested();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let in_process = args.iter().any(|a| a == "--in-process");
+    let by_exec = args.iter().any(|a| a == "--exec");
     let as_json = args.iter().any(|a| a == "--json");
     let Some(path) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: narratix-extract-probe [--json] [--in-process] FILE.pdf");
+        eprintln!("usage: narratix-extract-probe [--json] [--in-process | --exec] FILE.pdf");
         return ExitCode::from(64);
     };
     let result = Limits::from_env().and_then(|limits| {
@@ -26,6 +30,8 @@ fn main() -> ExitCode {
         })?;
         if in_process {
             extract(&bytes, &limits)
+        } else if by_exec {
+            extract_isolated_by_exec(&bytes, &limits)
         } else {
             extract_isolated(&bytes, &limits)
         }

@@ -1,4 +1,4 @@
-//! Runs a command to completion and reports its wall time and peak resident memory
+//! Runs a command to completion and reports its wall time, CPU time and peak resident memory
 //! (including the children it waited for, such as the extraction child).
 
 use std::io::Read;
@@ -10,7 +10,14 @@ pub struct Run {
     pub stdout: String,
     pub stderr: String,
     pub elapsed: Duration,
+    /// User plus system CPU time of the process and the children it waited for.
+    pub cpu: Duration,
     pub peak_rss_kib: u64,
+}
+
+fn duration(time: libc::timeval) -> Duration {
+    Duration::from_secs(u64::try_from(time.tv_sec).unwrap_or(0))
+        + Duration::from_micros(u64::try_from(time.tv_usec).unwrap_or(0))
 }
 
 // The child is reaped with wait4 (for its rusage), not Child::wait.
@@ -49,6 +56,7 @@ pub fn run_measured(command: &mut Command) -> Run {
         stdout: String::from_utf8_lossy(&out.join().expect("stdout thread")).into_owned(),
         stderr: String::from_utf8_lossy(&err.join().expect("stderr thread")).into_owned(),
         elapsed,
+        cpu: duration(usage.ru_utime) + duration(usage.ru_stime),
         peak_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
     }
 }
