@@ -491,38 +491,8 @@ async fn ai_auth_failure_is_not_retried(world: &World) {
         "Label.Auth reaches the state machine and is not retried:\n{history}"
     );
     assert_eq!(run.job.status, JobStatus::Failed, "{:?}", run.job);
-    let notice = run.final_notice();
-    if moto_dropped_the_failure_cause(world, &run.job_id).await {
-        // moto 5.2.5's SendTaskFailure handler drops `cause`, so "Record file failure" writes a
-        // null and the execution fails (States.Runtime) instead of recording the file. Real
-        // Step Functions keeps the cause; this branch goes away once moto does too.
-        eprintln!(
-            "  KNOWN MOTO DEFECT: SendTaskFailure lost its cause; the job failed as a whole ({notice:?})"
-        );
-        return;
-    }
     assert_job_done(&run, JobStatus::Failed, 0, 1);
     assert_file_failed(&run, "f1", "Label.Auth");
-}
-
-/// Whether moto lost the cause the label worker sent with `SendTaskFailure` (the worker always
-/// sends one).
-async fn moto_dropped_the_failure_cause(world: &World, job_id: &str) -> bool {
-    let history = world
-        .aws
-        .sfn
-        .get_execution_history()
-        .execution_arn(world.execution_arn(job_id))
-        .max_results(1000)
-        .send()
-        .await
-        .expect("the execution's history");
-    history
-        .events
-        .iter()
-        .filter_map(|event| event.task_failed_event_details())
-        .filter(|details| details.error() == Some("Label.Auth"))
-        .any(|details| details.cause().is_none_or(str::is_empty))
 }
 
 async fn a_dropped_socket_leaves_the_result_readable(world: &World) {
