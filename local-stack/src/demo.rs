@@ -199,7 +199,7 @@ async fn keep_running(
         writeln!(out, "  the job over the HTTP API:")?;
         writeln!(
             out,
-            "    curl -H \"Authorization: Bearer $(narratix token --user {DEMO_USER} --stack {})\" {api}/jobs/{}",
+            "    curl -H \"Authorization: Bearer $(cargo run -q --bin narratix -- token --user {DEMO_USER} --stack {})\" {api}/jobs/{}",
             stack.manifest_path.display(),
             outcome.job_id
         )?;
