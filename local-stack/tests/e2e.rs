@@ -26,7 +26,7 @@ use narratix_local::client::{
 use narratix_local::demo::{self, execution_arn, sample_pdfs, DemoOptions};
 use narratix_local::history::{self, HistorySummary};
 use narratix_local::provision::Clients;
-use narratix_local::{up, Manifest, StackConfig};
+use narratix_local::{up, AiMode, Manifest, StackConfig};
 use narratix_store::notice::ServerMessage;
 
 const ENCRYPTED_PDF: &str = "tests/fixtures/hostile/encrypted-user-aes-128.pdf";
@@ -834,13 +834,15 @@ async fn users_meet_the_whole_stack() {
     config.gateway_port = free_port();
     config.moto_port = free_port();
     config.lambda_port = free_port();
+    // The fault scenarios script the mock AI.
+    config.ai = AiMode::Mock;
     let stack = up(&config).await.expect("the stack starts");
     let manifest = stack.manifest.clone();
     eprintln!("stack ready in {:.2} s", manifest.started_in_seconds);
     let client = StackClient::from_manifest(&manifest).expect("the stack's client");
     assert!(
         client.stack.ai_url.is_some(),
-        "the e2e scenarios need the mock AI (the default)"
+        "the manifest names the mock AI"
     );
     let world = World {
         aws: Clients::new(&manifest.endpoint, &manifest.region).await,
