@@ -207,6 +207,14 @@ fn stack_config(args: &StackArgs) -> Result<StackConfig, ExitCode> {
         eprintln!("narratix-local: no template.yaml here or above; pass --root");
         return Err(ExitCode::FAILURE);
     };
+    // Child processes run in other directories: a relative root would not name the venv there.
+    let root = match std::fs::canonicalize(&root) {
+        Ok(root) => root,
+        Err(error) => {
+            eprintln!("narratix-local: --root {}: {error}", root.display());
+            return Err(ExitCode::FAILURE);
+        }
+    };
     let mut config = StackConfig::with_defaults(root);
     config.gateway_port = args.port;
     config.moto_port = args.moto_port;
