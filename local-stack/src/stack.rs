@@ -300,26 +300,9 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.write_all(contents)
 }
 
-/// moto's server, with one fix: its SendTaskFailure handler drops the `cause` (moto 5.2.5
-/// passes only the error to its interpreter, which accepts both), so a caught task failure's
-/// `$.failure.Cause` would be null and the state machine's "Record file failure" update fails.
-const MOTO_LAUNCHER: &str = r#"
-import sys
-from moto.core.responses import EmptyResult
-from moto.server import main
-from moto.stepfunctions.responses import StepFunctionResponse
-
-def send_task_failure(self):
-    self.stepfunction_backend.send_task_failure(
-        self._get_param("taskToken"),
-        error=self._get_param("error"),
-        cause=self._get_param("cause"),
-    )
-    return EmptyResult()
-
-StepFunctionResponse.send_task_failure = send_task_failure
-main(sys.argv[1:])
-"#;
+/// moto's server with the local stack's fixes (see the file: SendTaskFailure's cause, one boto3
+/// client per service in the state machine interpreter).
+const MOTO_LAUNCHER: &str = include_str!("../moto_launcher.py");
 
 fn start_moto(config: &StackConfig, logs: &Path) -> Result<ChildGroup, LocalError> {
     let mut command = Command::new(config.venv.join("bin/python"));

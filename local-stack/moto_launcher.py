@@ -1,0 +1,65 @@
+"""moto's server with two fixes for the local stack (moto 5.2.5).
+
+1. SendTaskFailure keeps its cause: moto's handler passes only the error to its interpreter
+   (which accepts both), so a caught task failure's `$.failure.Cause` was null and the state
+   machine's "Record file failure" update failed with States.Runtime.
+2. The state machine interpreter reuses one boto3 client per (region, service) instead of
+   building a new one for every task: client construction is CPU-heavy Python that competes for
+   the GIL with moto's own request handling, and it was most of the time of each DynamoDB and
+   Lambda task. botocore clients are thread-safe; building them is not, hence the lock.
+   NARRATIX_MOTO_CLIENT_CACHE=0 turns this off (to measure it).
+"""
+import importlib
+import os
+import sys
+import threading
+
+from moto.core.responses import EmptyResult
+from moto.server import main
+from moto.stepfunctions.responses import StepFunctionResponse
+
+
+def send_task_failure(self):
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"),
+        error=self._get_param("error"),
+        cause=self._get_param("cause"),
+    )
+    return EmptyResult()
+
+
+StepFunctionResponse.send_task_failure = send_task_failure
+
+PARSER = "moto.stepfunctions.parser.asl"
+CLIENT_USERS = [
+    "component.state.exec.state_task.lambda_eval_utils",
+    "component.state.exec.state_task.service.state_task_service_dynamodb",
+    "component.state.exec.state_task.service.state_task_service_sqs",
+    "component.state.exec.state_task.service.state_task_service_sfn",
+    "component.state.exec.state_task.service.state_task_service_events",
+    "component.state.exec.state_task.service.state_task_service_sns",
+    "component.state.exec.state_task.service.state_task_service_aws_sdk",
+    "component.state.exec.state_task.service.state_task_service_unsupported",
+]
+
+if os.environ.get("NARRATIX_MOTO_CLIENT_CACHE", "1") != "0":
+    boto_client = importlib.import_module(PARSER + ".utils.boto_client")
+    build_client = boto_client.boto_client_for
+    clients = {}
+    clients_lock = threading.Lock()
+
+    def cached_boto_client_for(region, service, state_credentials=None):
+        key = (region, service)
+        with clients_lock:
+            client = clients.get(key)
+            if client is None:
+                client = clients[key] = build_client(region, service, state_credentials)
+        return client
+
+    boto_client.boto_client_for = cached_boto_client_for
+    for name in CLIENT_USERS:
+        module = importlib.import_module(PARSER + "." + name)
+        if hasattr(module, "boto_client_for"):
+            module.boto_client_for = cached_boto_client_for
+
+main(sys.argv[1:])
