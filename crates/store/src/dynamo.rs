@@ -418,17 +418,22 @@ impl JobStore for DynamoStore {
                 return Err(StoreError::NotFound(format!("job {job_id}")));
             }
         }
-        for file_id in file_ids {
+        // The files are independent items: one round trip for all of them, not one per file.
+        let file_keys: Vec<String> = file_ids
+            .iter()
+            .map(|file_id| format!("FILE#{file_id}"))
+            .collect();
+        futures_util::future::try_join_all(file_keys.iter().map(|file_key| {
             self.conditional_update(
                 "UpdateItem",
-                (job_pk(job_id), &format!("FILE#{file_id}")),
+                (job_pk(job_id), file_key),
                 "REMOVE expiresAt",
                 "attribute_exists(pk)",
                 &[],
                 vec![],
             )
-            .await?;
-        }
+        }))
+        .await?;
         Ok(started)
     }
 

@@ -19,7 +19,7 @@ use aws_lambda_events::http::{HeaderValue, Method};
 use narratix_auth::{bearer_token, Verifier};
 use narratix_domain::{JobId, JobStatus, LabeledPair, MAX_FILES_PER_JOB};
 use narratix_store::ports::{JobStore, ObjectStore};
-use narratix_store::{JobSnapshot, Moment, NewFile, NewJob};
+use narratix_store::{FileItem, JobSnapshot, Moment, NewFile, NewJob};
 use serde::Serialize;
 
 pub use error::{ApiError, ErrorBody};
@@ -277,29 +277,12 @@ impl<J: JobStore, O: ObjectStore, E: Executions> Api<J, O, E> {
             tracing::info!(job_id = %job_id, status = ?snapshot.job.status, "job started already");
             return self.view(&snapshot).await;
         }
-        for file in &snapshot.files {
-            let size = self
-                .objects
-                .size(&file.key)
-                .await?
-                .ok_or_else(|| ApiError::UploadMissing(file.file_id.clone()))?;
-            if size > MAX_FILE_BYTES {
-                return Err(ApiError::UploadTooLarge(format!(
-                    "file {} is over {MAX_FILE_BYTES} bytes",
-                    file.file_id
-                )));
-            }
-            if size != file.size_bytes {
-                return Err(ApiError::UploadSizeMismatch(file.file_id.clone()));
-            }
-            let head = self.objects.read_prefix(&file.key, MAGIC_WINDOW).await?;
-            if !head.windows(5).any(|window| window == b"%PDF-") {
-                return Err(ApiError::UploadNotPdf(format!(
-                    "file {} has no %PDF- header",
-                    file.file_id
-                )));
-            }
-        }
+        // Each upload is checked on its own; the checks run at once (a start is on the user's
+        // critical path).
+        futures_util::future::try_join_all(
+            snapshot.files.iter().map(|file| self.check_upload(file)),
+        )
+        .await?;
         let input = ExecutionInput {
             job_id: job_id.to_string(),
             owner: owner.to_owned(),
@@ -320,6 +303,33 @@ impl<J: JobStore, O: ObjectStore, E: Executions> Api<J, O, E> {
         tracing::info!(job_id = %job_id, new_execution = started, "job started");
         let snapshot = self.owned_snapshot(owner, job_id).await?;
         self.view(&snapshot).await
+    }
+
+    /// An upload exists, has the size the client declared (at most the limit) and starts like a
+    /// PDF.
+    async fn check_upload(&self, file: &FileItem) -> Result<(), ApiError> {
+        let size = self
+            .objects
+            .size(&file.key)
+            .await?
+            .ok_or_else(|| ApiError::UploadMissing(file.file_id.clone()))?;
+        if size > MAX_FILE_BYTES {
+            return Err(ApiError::UploadTooLarge(format!(
+                "file {} is over {MAX_FILE_BYTES} bytes",
+                file.file_id
+            )));
+        }
+        if size != file.size_bytes {
+            return Err(ApiError::UploadSizeMismatch(file.file_id.clone()));
+        }
+        let head = self.objects.read_prefix(&file.key, MAGIC_WINDOW).await?;
+        if !head.windows(5).any(|window| window == b"%PDF-") {
+            return Err(ApiError::UploadNotPdf(format!(
+                "file {} has no %PDF- header",
+                file.file_id
+            )));
+        }
+        Ok(())
     }
 
     pub async fn get_job(&self, owner: &str, job_id: &JobId) -> Result<JobView, ApiError> {
