@@ -345,7 +345,9 @@ mod tests {
 
     #[test]
     fn mock_ai_parameters_point_the_label_worker_at_the_gateway() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+        let root = Path::new(&manifest_dir)
             .parent()
             .expect("local-stack sits in the repository");
         let template = Template::load(&root.join("template.yaml")).expect("template.yaml");

@@ -28,10 +28,13 @@ const JOB_DEADLINE: Duration = Duration::from_secs(120);
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 fn repository_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("local-stack sits in the repository")
-        .to_path_buf()
+    Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .parent()
+    .expect("local-stack sits in the repository")
+    .to_path_buf()
 }
 
 /// Whether the stack can run here, running the set-up first when asked to.

@@ -38,10 +38,13 @@ const AFTER_FINAL_QUIET: Duration = Duration::from_millis(400);
 const ANSWER_WAIT: Duration = Duration::from_secs(10);
 
 fn repository_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("local-stack sits in the repository")
-        .to_path_buf()
+    Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .parent()
+    .expect("local-stack sits in the repository")
+    .to_path_buf()
 }
 
 /// Whether the stack can run here, running the set-up first when asked to.

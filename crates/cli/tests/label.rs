@@ -7,12 +7,15 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn fixture(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(path)
-        .to_str()
-        .expect("utf-8 path")
-        .to_owned()
+    PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("../../tests/fixtures")
+    .join(path)
+    .to_str()
+    .expect("utf-8 path")
+    .to_owned()
 }
 
 /// Runs `narratix` with no AI or limit configuration from the caller's environment.

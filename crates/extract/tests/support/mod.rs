@@ -10,7 +10,11 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The repository root (this crate lives in `crates/extract`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("../..")
 }
 
 #[derive(Debug, Deserialize)]

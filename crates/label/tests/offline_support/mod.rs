@@ -47,7 +47,11 @@ pub struct Predicted {
 
 /// The fixture corpus directory, `tests/fixtures/corpus` at the workspace root.
 pub fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/corpus")
+    Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("../../tests/fixtures/corpus")
 }
 
 /// Every `<id>.json` of the corpus, by id.
