@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::layout::Line;
 
@@ -32,6 +32,11 @@ pub(crate) fn assemble(pages: Vec<Vec<Line>>) -> String {
 /// NFC, every kind of space and line break folded into U+0020 and collapsed, invisible
 /// characters dropped, trimmed.
 pub(crate) fn normalise_line(raw: &str) -> String {
+    // Most lines (precomposed Hangul, Latin) are NFC already: the quick check proves it
+    // without building a second copy of the line.
+    if is_nfc_quick(raw.chars()) == IsNormalized::Yes {
+        return normalise_spaces(raw);
+    }
     let nfc: String = raw.nfc().collect();
     normalise_spaces(&nfc)
 }
@@ -373,6 +378,9 @@ mod tests {
         let raw = "\u{1112}\u{1161}\u{11AB}\u{00A0}\u{00A0}글\t \u{200B}text  \r\n 끝 ";
         assert_eq!(normalise_line(raw), "한 글 text 끝");
         assert_eq!(normalise_line(" \u{3000}\u{FEFF} "), "");
+        // Lines already in NFC take the quick path and come out the same way.
+        assert_eq!(normalise_line("지원 동기  Café"), "지원 동기 Café");
+        assert_eq!(normalise_line("Cafe\u{301}"), "Café");
     }
 
     #[test]
