@@ -7,8 +7,6 @@
 //! Needs the venv of `scripts/setup-local` and the built functions (run it first). Without the
 //! venv the test says so and does nothing, unless `NARRATIX_REQUIRE_LOCAL_STACK=1` (the suite).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -20,54 +18,15 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+mod support;
+use support::{free_port, repository_root, stack_available};
+
 const FIXTURE: &str = "tests/fixtures/corpus/lo-docx-01.pdf";
 const OPENAPI: &str = include_str!("../../contracts/http-api.openapi.yaml");
 const MESSAGES_SCHEMA: &str = include_str!("../../contracts/websocket-messages.schema.json");
 const JOB_DEADLINE: Duration = Duration::from_secs(120);
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-fn repository_root() -> PathBuf {
-    Path::new(
-        &std::env::var("CARGO_MANIFEST_DIR")
-            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
-    )
-    .parent()
-    .expect("local-stack sits in the repository")
-    .to_path_buf()
-}
-
-/// Whether the stack can run here, running the set-up first when asked to.
-fn stack_available(root: &Path) -> bool {
-    let venv = root.join(".venv/local/bin/moto_server");
-    if std::env::var("NARRATIX_LOCAL_SETUP").as_deref() == Ok("1") {
-        let status = Command::new(root.join("scripts/setup-local"))
-            .current_dir(root)
-            .status()
-            .expect("scripts/setup-local runs");
-        assert!(status.success(), "scripts/setup-local failed");
-    }
-    if venv.is_file() {
-        return true;
-    }
-    assert!(
-        std::env::var("NARRATIX_REQUIRE_LOCAL_STACK").as_deref() != Ok("1"),
-        "NARRATIX_REQUIRE_LOCAL_STACK=1 but there is no local-stack venv at {}",
-        venv.display()
-    );
-    eprintln!(
-        "SKIPPED: no local-stack venv at {}; run scripts/setup-local or set NARRATIX_LOCAL_SETUP=1",
-        venv.display()
-    );
-    false
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port")
-}
 
 /// The OpenAPI response schema for `method path` answering `status`, with its components.
 fn response_schema(document: &Value, path: &str, method: &str, status: u16) -> Value {

@@ -11,8 +11,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -29,6 +28,9 @@ use narratix_local::provision::Clients;
 use narratix_local::{up, AiMode, Manifest, StackConfig};
 use narratix_store::notice::ServerMessage;
 
+mod support;
+use support::{free_port, repository_root, stack_available};
+
 const ENCRYPTED_PDF: &str = "tests/fixtures/hostile/encrypted-user-aes-128.pdf";
 const LABEL_STATE: &str = "Label questions and answers";
 /// A job of this suite ends well within this (the 429 retries wait up to 5 + 10 s).
@@ -36,48 +38,6 @@ const JOB_DEADLINE: Duration = Duration::from_secs(60);
 /// How long to listen after a final notice for a second one.
 const AFTER_FINAL_QUIET: Duration = Duration::from_millis(400);
 const ANSWER_WAIT: Duration = Duration::from_secs(10);
-
-fn repository_root() -> PathBuf {
-    Path::new(
-        &std::env::var("CARGO_MANIFEST_DIR")
-            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
-    )
-    .parent()
-    .expect("local-stack sits in the repository")
-    .to_path_buf()
-}
-
-/// Whether the stack can run here, running the set-up first when asked to.
-fn stack_available(root: &Path) -> bool {
-    let venv = root.join(".venv/local/bin/moto_server");
-    if std::env::var("NARRATIX_LOCAL_SETUP").as_deref() == Ok("1") {
-        let status = Command::new(root.join("scripts/setup-local"))
-            .current_dir(root)
-            .status()
-            .expect("scripts/setup-local runs");
-        assert!(status.success(), "scripts/setup-local failed");
-    }
-    if venv.is_file() {
-        return true;
-    }
-    assert!(
-        std::env::var("NARRATIX_REQUIRE_LOCAL_STACK").as_deref() != Ok("1"),
-        "NARRATIX_REQUIRE_LOCAL_STACK=1 but there is no local-stack venv at {}",
-        venv.display()
-    );
-    eprintln!(
-        "SKIPPED: no local-stack venv at {}; run scripts/setup-local or set NARRATIX_LOCAL_SETUP=1",
-        venv.display()
-    );
-    false
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port")
-}
 
 /// What every scenario reaches the stack with.
 struct World {

@@ -6,8 +6,7 @@
 //! Needs the venv of `scripts/setup-local`. Without it the test says so and does nothing, unless
 //! `NARRATIX_LOCAL_SETUP=1`, which runs `scripts/setup-local` first (CI sets it).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -16,51 +15,11 @@ use narratix_local::provision::Clients;
 use narratix_local::{up, StackConfig};
 use serde_json::{json, Value};
 
+mod support;
+use support::{free_port, repository_root, stack_available};
+
 const FIXTURE: &str = "tests/fixtures/corpus/lo-docx-01.pdf";
 const EXECUTION_DEADLINE: Duration = Duration::from_secs(120);
-
-fn repository_root() -> PathBuf {
-    Path::new(
-        &std::env::var("CARGO_MANIFEST_DIR")
-            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
-    )
-    .parent()
-    .expect("local-stack sits in the repository")
-    .to_path_buf()
-}
-
-/// Whether the stack can run here, running the set-up first when asked to.
-fn stack_available(root: &Path) -> bool {
-    let venv = root.join(".venv/local/bin/moto_server");
-    if std::env::var("NARRATIX_LOCAL_SETUP").as_deref() == Ok("1") {
-        let status = Command::new(root.join("scripts/setup-local"))
-            .current_dir(root)
-            .status()
-            .expect("scripts/setup-local runs");
-        assert!(status.success(), "scripts/setup-local failed");
-    }
-    if venv.is_file() {
-        return true;
-    }
-    // The suite (scripts/test) sets up the stack first: there a missing venv is a failure.
-    assert!(
-        std::env::var("NARRATIX_REQUIRE_LOCAL_STACK").as_deref() != Ok("1"),
-        "NARRATIX_REQUIRE_LOCAL_STACK=1 but there is no local-stack venv at {}",
-        venv.display()
-    );
-    eprintln!(
-        "SKIPPED: no local-stack venv at {}; run scripts/setup-local or set NARRATIX_LOCAL_SETUP=1",
-        venv.display()
-    );
-    false
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port")
-}
 
 fn text(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())

@@ -1,0 +1,47 @@
+//! Set-up shared by the local-stack integration tests: where the repository is, whether the
+//! stack can run here, and free ports for one stack per test binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn repository_root() -> PathBuf {
+    Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .parent()
+    .expect("local-stack sits in the repository")
+    .to_path_buf()
+}
+
+/// Whether the stack can run here, running the set-up first when asked to.
+pub fn stack_available(root: &Path) -> bool {
+    let venv = root.join(".venv/local/bin/moto_server");
+    if std::env::var("NARRATIX_LOCAL_SETUP").as_deref() == Ok("1") {
+        let status = Command::new(root.join("scripts/setup-local"))
+            .current_dir(root)
+            .status()
+            .expect("scripts/setup-local runs");
+        assert!(status.success(), "scripts/setup-local failed");
+    }
+    if venv.is_file() {
+        return true;
+    }
+    assert!(
+        std::env::var("NARRATIX_REQUIRE_LOCAL_STACK").as_deref() != Ok("1"),
+        "NARRATIX_REQUIRE_LOCAL_STACK=1 but there is no local-stack venv at {}",
+        venv.display()
+    );
+    eprintln!(
+        "SKIPPED: no local-stack venv at {}; run scripts/setup-local or set NARRATIX_LOCAL_SETUP=1",
+        venv.display()
+    );
+    false
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
