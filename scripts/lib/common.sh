@@ -38,6 +38,15 @@ ensure_apt() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# python3 with venv/ensurepip (Debian ships them in python3-venv), for the pinned venvs.
+ensure_python_venv() {
+  ensure_apt python3 python3
+  python3 -c 'import ensurepip, venv' 2>/dev/null && return 0
+  echo "installing python3-venv"
+  if [ -z "${_apt_updated:-}" ]; then apt-get update -qq; _apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+}
+
 ensure_rust() {
   command -v cargo >/dev/null || { echo "cargo is required (rustup)"; exit 1; }
   cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
