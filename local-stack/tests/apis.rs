@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use narratix_auth::mint_dev_token;
-use narratix_local::{up, StackConfig};
+use narratix_local::up;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 mod support;
-use support::{free_port, repository_root, stack_available};
+use support::{isolated_config, repository_root, stack_available};
 
 const FIXTURE: &str = "tests/fixtures/corpus/lo-docx-01.pdf";
 const OPENAPI: &str = include_str!("../../contracts/http-api.openapi.yaml");
@@ -106,11 +106,7 @@ async fn the_apis_authorize_run_and_stream_a_job_through_the_real_functions() {
         return;
     }
     let state = tempfile::tempdir().expect("temp dir");
-    let mut config = StackConfig::with_defaults(root.clone());
-    config.state_dir = state.path().to_path_buf();
-    config.gateway_port = free_port();
-    config.moto_port = free_port();
-    config.lambda_port = free_port();
+    let config = isolated_config(&root, state.path());
     let stack = up(&config).await.expect("the stack starts");
     let manifest = stack.manifest.clone();
     eprintln!("stack ready in {:.2} s", manifest.started_in_seconds);

@@ -25,11 +25,11 @@ use narratix_local::client::{
 use narratix_local::demo::{self, execution_arn, sample_pdfs, DemoOptions};
 use narratix_local::history::{self, HistorySummary};
 use narratix_local::provision::Clients;
-use narratix_local::{up, AiMode, Manifest, StackConfig};
+use narratix_local::{up, AiMode, Manifest};
 use narratix_store::notice::ServerMessage;
 
 mod support;
-use support::{free_port, repository_root, stack_available};
+use support::{isolated_config, repository_root, stack_available};
 
 const ENCRYPTED_PDF: &str = "tests/fixtures/hostile/encrypted-user-aes-128.pdf";
 const LABEL_STATE: &str = "Label questions and answers";
@@ -792,11 +792,7 @@ async fn users_meet_the_whole_stack() {
         return;
     }
     let state = tempfile::tempdir().expect("temp dir");
-    let mut config = StackConfig::with_defaults(root.clone());
-    config.state_dir = state.path().to_path_buf();
-    config.gateway_port = free_port();
-    config.moto_port = free_port();
-    config.lambda_port = free_port();
+    let mut config = isolated_config(&root, state.path());
     // The fault scenarios script the mock AI.
     config.ai = AiMode::Mock;
     let stack = up(&config).await.expect("the stack starts");

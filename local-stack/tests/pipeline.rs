@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
 use narratix_local::provision::Clients;
-use narratix_local::{up, StackConfig};
+use narratix_local::up;
 use serde_json::{json, Value};
 
 mod support;
-use support::{free_port, repository_root, stack_available};
+use support::{isolated_config, repository_root, stack_available};
 
 const FIXTURE: &str = "tests/fixtures/corpus/lo-docx-01.pdf";
 const EXECUTION_DEADLINE: Duration = Duration::from_secs(120);
@@ -32,11 +32,7 @@ async fn a_job_runs_through_the_real_state_machine_and_functions() {
         return;
     }
     let state = tempfile::tempdir().expect("temp dir");
-    let mut config = StackConfig::with_defaults(root.clone());
-    config.state_dir = state.path().to_path_buf();
-    config.gateway_port = free_port();
-    config.moto_port = free_port();
-    config.lambda_port = free_port();
+    let config = isolated_config(&root, state.path());
     let stack = up(&config).await.expect("the stack starts");
     let manifest = stack.manifest.clone();
     eprintln!("stack ready in {:.2} s", manifest.started_in_seconds);

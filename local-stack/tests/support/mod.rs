@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use narratix_local::StackConfig;
+
 pub fn repository_root() -> PathBuf {
     Path::new(
         &std::env::var("CARGO_MANIFEST_DIR")
@@ -44,4 +46,14 @@ pub fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
         .expect("a free port")
+}
+
+/// A stack of its own for one test binary: its state in `state_dir`, every port free.
+pub fn isolated_config(root: &Path, state_dir: &Path) -> StackConfig {
+    let mut config = StackConfig::with_defaults(root.to_path_buf());
+    config.state_dir = state_dir.to_path_buf();
+    config.gateway_port = free_port();
+    config.moto_port = free_port();
+    config.lambda_port = free_port();
+    config
 }
