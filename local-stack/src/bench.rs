@@ -14,6 +14,7 @@ use narratix_label::{ApiKey, LabelConfig, Labeler};
 
 use crate::client::{ClientError, StackClient, Upload, UserClient};
 use crate::demo::{check_pdfs, DemoError, Interrupts};
+use crate::provision::Clients;
 use crate::stack::{up, Manifest, StackConfig};
 
 const BENCH_USER: &str = "bench-user";
@@ -256,19 +257,10 @@ async fn same_work_as_the_stack(manifest: &Manifest) -> Result<(Labeler, Limits)
 }
 
 async fn fetch_api_key(manifest: &Manifest, secret_id: &str) -> Result<ApiKey, BenchError> {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&manifest.endpoint)
-        .region(aws_config::Region::new(manifest.region.clone()))
-        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "narratix-local",
-        ))
-        .load()
-        .await;
-    let secret = aws_sdk_secretsmanager::Client::new(&config)
+    // The stack's own clients: its endpoint, region and local credentials.
+    let secret = Clients::new(&manifest.endpoint, &manifest.region)
+        .await
+        .secrets
         .get_secret_value()
         .secret_id(secret_id)
         .send()

@@ -779,24 +779,18 @@ async fn run(
     let disconnection = loop {
         tokio::select! {
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => {
+                Some(Ok(frame @ (Message::Text(_) | Message::Binary(_)))) => {
+                    let body = match frame {
+                        Message::Text(text) => text.as_str().to_owned(),
+                        other => String::from_utf8_lossy(&other.into_data()).into_owned(),
+                    };
                     api.touch(&connection_id);
                     tokio::spawn(route_frame(
                         api.clone(),
                         functions.clone(),
                         facts.clone(),
                         authorizer.clone(),
-                        text.as_str().to_owned(),
-                    ));
-                }
-                Some(Ok(Message::Binary(bytes))) => {
-                    api.touch(&connection_id);
-                    tokio::spawn(route_frame(
-                        api.clone(),
-                        functions.clone(),
-                        facts.clone(),
-                        authorizer.clone(),
-                        String::from_utf8_lossy(&bytes).into_owned(),
+                        body,
                     ));
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => api.touch(&connection_id),
