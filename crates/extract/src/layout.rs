@@ -3,6 +3,39 @@
 
 use oxidize_pdf::text::TextFragment;
 
+/// A run of text the page draws, positioned in page space (y grows up the page).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Fragment {
+    pub text: String,
+    /// Pen position where the run starts.
+    pub x: f64,
+    pub y: f64,
+    /// Advance of the run.
+    pub width: f64,
+    /// Font size, scaled to page space.
+    pub size: f64,
+    /// Advance of the font's space character at this size, when the font has one.
+    pub space: Option<f64>,
+}
+
+impl From<TextFragment> for Fragment {
+    fn from(fragment: TextFragment) -> Self {
+        let size = if fragment.height > 0.0 {
+            fragment.height
+        } else {
+            fragment.font_size
+        };
+        Fragment {
+            text: fragment.text,
+            x: fragment.x,
+            y: fragment.y,
+            width: fragment.width,
+            size,
+            space: None,
+        }
+    }
+}
+
 /// One visual line of a page, with the horizontal extent paragraph joining needs.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Line {
@@ -33,8 +66,16 @@ impl Line {
     }
 }
 
-/// A gap wider than this share of the font size between two fragments is a word space.
-const WORD_GAP: f64 = 0.2;
+/// Between two fragments, a gap wider than this share of the font size is a word space…
+const WORD_GAP: f64 = 0.33;
+/// …or, when the font has a space character, wider than this share of its advance (never
+/// less than [`MIN_WORD_GAP`] of the font size). Measured on the corpus: producers leave
+/// gaps of up to 0.21 em between glyph runs of one word (LibreOffice at a change of script)
+/// and letter-space titles by 0.30 em; their word gaps without a space glyph are 0.38 em
+/// and up. Fonts whose space is narrower than 0.33 em (Times, 0.25 em) keep their words
+/// apart through the second rule.
+const WORD_GAP_OF_SPACE: f64 = 0.8;
+const MIN_WORD_GAP: f64 = 0.15;
 /// Fragments whose baselines differ by less than this share of the smaller height share a line.
 const SAME_LINE: f64 = 0.5;
 
@@ -45,8 +86,8 @@ const SCRAMBLED_JUMPS_PER_LINE: f64 = 0.25;
 /// Groups fragments into lines. Producers draw text in reading order, and table cells and
 /// columns come out right when that order is kept; a page whose stream order is scrambled
 /// is instead read top to bottom, left to right.
-pub(crate) fn lines_from_fragments(fragments: &[TextFragment]) -> Vec<Line> {
-    let mut order: Vec<&TextFragment> = fragments
+pub(crate) fn lines_from_fragments(fragments: &[Fragment]) -> Vec<Line> {
+    let mut order: Vec<&Fragment> = fragments
         .iter()
         .filter(|f| f.x.is_finite() && f.y.is_finite() && f.width.is_finite())
         .filter(|f| !f.text.trim().is_empty())
@@ -70,8 +111,8 @@ pub(crate) fn lines_from_fragments(fragments: &[TextFragment]) -> Vec<Line> {
 }
 
 /// Runs of consecutive fragments on the same baseline, each sorted left to right.
-fn group_consecutive<'a>(order: &[&'a TextFragment]) -> Vec<Vec<&'a TextFragment>> {
-    let mut lines: Vec<Vec<&TextFragment>> = Vec::new();
+fn group_consecutive<'a>(order: &[&'a Fragment]) -> Vec<Vec<&'a Fragment>> {
+    let mut lines: Vec<Vec<&Fragment>> = Vec::new();
     for &fragment in order {
         let same_line = lines.last().is_some_and(|line| {
             let head = line[0];
@@ -89,28 +130,30 @@ fn group_consecutive<'a>(order: &[&'a TextFragment]) -> Vec<Vec<&'a TextFragment
     lines
 }
 
-fn line_height(fragment: &TextFragment) -> f64 {
-    let height = if fragment.height > 0.0 {
-        fragment.height
-    } else {
-        fragment.font_size
-    };
-    height.abs().max(1.0)
+fn line_height(fragment: &Fragment) -> f64 {
+    fragment.size.abs().max(1.0)
 }
 
-fn join_fragments(members: &[&TextFragment]) -> Line {
-    let size = members.first().map_or(10.0, |f| f.font_size.abs().max(1.0));
+fn join_fragments(members: &[&Fragment]) -> Line {
+    let size = members.first().map_or(10.0, |f| f.size.abs().max(1.0));
     let mut text = String::new();
     let mut right = f64::MIN;
     let mut left = f64::MAX;
+    let mut word_gap = size * WORD_GAP;
     for fragment in members {
         if !text.is_empty() {
             let gap = fragment.x - right;
             let spaced = text.ends_with(' ') || fragment.text.starts_with(' ');
-            if gap > size * WORD_GAP && !spaced {
+            if gap > word_gap && !spaced {
                 text.push(' ');
             }
         }
+        let fragment_size = fragment.size.abs().max(1.0);
+        word_gap = match fragment.space {
+            Some(space) if space > 0.0 => (space * WORD_GAP_OF_SPACE)
+                .clamp(fragment_size * MIN_WORD_GAP, fragment_size * WORD_GAP),
+            _ => fragment_size * WORD_GAP,
+        };
         text.push_str(&fragment.text);
         left = left.min(fragment.x);
         right = right.max(fragment.x + fragment.width.max(0.0));

@@ -8,6 +8,7 @@
 //! `main`.
 
 mod clean;
+mod content;
 mod error;
 mod isolate;
 mod layout;
@@ -43,10 +44,36 @@ pub struct Extracted {
 /// [`ExtractError::Corrupt`]; an abort (stack overflow, allocation failure) is not caught —
 /// use [`extract_isolated`] for untrusted input.
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    extract_with(bytes, limits, Reader::Auto)
+}
+
+/// Which code reads the text of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// Narratix's own content-stream reader for every page whose fonts it can decode (simple
+    /// and Identity-H fonts with a `ToUnicode` map), the PDF library's for the rest. What
+    /// [`extract`] uses.
+    Auto,
+    /// Narratix's own reader only: a page it cannot read fails the file as `Corrupt`,
+    /// naming why (to prove which documents it reads by itself).
+    Own,
+    /// The PDF library's general text extractor for every page: the reference the own
+    /// reader is held to.
+    Library,
+}
+
+/// [`extract`] with a choice of page reader.
+pub fn extract_with(
+    bytes: &[u8],
+    limits: &Limits,
+    reader: Reader,
+) -> Result<Extracted, ExtractError> {
     let started = Instant::now();
     pdf::check_envelope(bytes, limits)?;
-    let pages = catch_unwind(AssertUnwindSafe(|| pdf::page_lines(bytes, limits, started)))
-        .map_err(|_| ExtractError::Corrupt("the PDF parser panicked on this file".into()))??;
+    let pages = catch_unwind(AssertUnwindSafe(|| {
+        pdf::page_lines_with(bytes, limits, started, reader)
+    }))
+    .map_err(|_| ExtractError::Corrupt("the PDF parser panicked on this file".into()))??;
     quality::check_text_layer(&pages)?;
     let page_count = pages.len();
     let text = clean::assemble(pages);

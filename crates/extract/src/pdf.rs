@@ -4,11 +4,14 @@
 use std::io::Cursor;
 use std::time::Instant;
 
-use oxidize_pdf::parser::{ParseError, ParseOptions, PdfDocument, PdfObject, PdfReader, PdfStream};
+use oxidize_pdf::parser::{
+    ParseError, ParseOptions, ParsedPage, PdfDocument, PdfObject, PdfReader, PdfStream,
+};
 use oxidize_pdf::text::{ExtractionOptions, TextExtractor};
 
-use crate::layout::{lines_from_fragments, Line};
-use crate::{ExtractError, Limits};
+use crate::content::{regroup, DecodeBudget, PageFailure, TextReader, Unsupported};
+use crate::layout::{lines_from_fragments, Fragment, Line};
+use crate::{ExtractError, Limits, Reader};
 
 /// How far into the file the `%PDF-` marker may start (the spec allows leading junk).
 const HEADER_WINDOW: usize = 1024;
@@ -61,11 +64,14 @@ fn sniff(bytes: &[u8]) -> &'static str {
     }
 }
 
-/// Opens the document and reads every page's lines, in page order.
-pub(crate) fn page_lines(
+/// Opens the document and reads every page's lines, in page order: with [`Reader::Auto`],
+/// each page by the own text reader when it can, else by the PDF library's general
+/// extractor.
+pub(crate) fn page_lines_with(
     bytes: &[u8],
     limits: &Limits,
     started: Instant,
+    reader: Reader,
 ) -> Result<Vec<Vec<Line>>, ExtractError> {
     let body = strip_leading_junk(bytes);
     let document = open(body)?;
@@ -82,16 +88,49 @@ pub(crate) fn page_lines(
         )));
     }
     check_time(limits, started)?;
-    check_decompressed_size(&document, pages, limits, started)?;
 
-    let mut extractor = TextExtractor::with_options(extraction_options(limits));
+    let mut budget = DecodeBudget {
+        cap: usize::try_from(limits.max_decompressed_bytes).unwrap_or(usize::MAX),
+        used: 0,
+    };
+    let mut own = TextReader::new(&document, limits, started);
+    let mut library: Option<TextExtractor> = None;
     let mut texts = Vec::with_capacity(pages);
     for index in 0..pages {
         check_time(limits, started)?;
-        let page = extractor
-            .extract_from_page(&document, index as u32)
-            .map_err(classify)?;
-        texts.push(lines_from_fragments(&page.fragments));
+        let page = document.get_page(index as u32).map_err(classify)?;
+        let read = match reader {
+            Reader::Auto | Reader::Own => own.read_page(&page, &mut budget),
+            Reader::Library => Err(PageFailure::Unsupported(Unsupported(
+                "library reader chosen",
+            ))),
+        };
+        let fragments = match read {
+            Ok(fragments) => fragments,
+            Err(PageFailure::Failed(error)) => return Err(error),
+            Err(PageFailure::Unsupported(why)) if reader == Reader::Own => {
+                return Err(ExtractError::Corrupt(format!(
+                    "page {} is beyond the own reader: {}",
+                    index + 1,
+                    why.0
+                )))
+            }
+            Err(PageFailure::Unsupported(why)) => {
+                tracing::debug!(
+                    page = index,
+                    reason = why.0,
+                    "page read by the general extractor"
+                );
+                check_decompressed_size(&document, &page, &mut budget, limits, started)?;
+                let extractor = library
+                    .get_or_insert_with(|| TextExtractor::with_options(extraction_options(limits)));
+                let page_text = extractor
+                    .extract_from_page(&document, index as u32)
+                    .map_err(classify)?;
+                regroup(page_text.fragments.into_iter().map(Fragment::from))
+            }
+        };
+        texts.push(lines_from_fragments(&fragments));
     }
     check_time(limits, started)?;
     Ok(texts)
@@ -144,6 +183,15 @@ fn open(bytes: &[u8]) -> Result<PdfDocument<Cursor<&[u8]>>, ExtractError> {
     Ok(PdfDocument::new(reader))
 }
 
+/// Opens a fixture for the content reader's own tests.
+#[cfg(test)]
+pub(crate) fn open_for_tests(bytes: &[u8]) -> PdfDocument<Cursor<&[u8]>> {
+    match open(strip_leading_junk(bytes)) {
+        Ok(document) => document,
+        Err(error) => panic!("fixture does not open: {error}"),
+    }
+}
+
 fn is_encryption_error(err: &ParseError) -> bool {
     matches!(
         err,
@@ -167,7 +215,7 @@ fn classify(err: ParseError) -> ExtractError {
     }
 }
 
-fn is_resource_limit(message: &str) -> bool {
+pub(crate) fn is_resource_limit(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
     message.contains("exceeds limit") || message.contains("ratio") || message.contains("too large")
 }
@@ -182,97 +230,56 @@ fn check_time(limits: &Limits, started: Instant) -> Result<(), ExtractError> {
     Ok(())
 }
 
-/// Most bytes one byte of Deflate data can decode to: a 258-byte match costs at least two
-/// bits (zlib's documented maximum ratio, 1032:1).
-const DEFLATE_MAX_RATIO: usize = 1032;
-
-/// Stops a flate bomb in the page content at `max_decompressed_bytes`, before the text
-/// extractor touches it. Content whose encoded size alone proves it cannot decode past the
-/// limit (unfiltered or Flate-only, at Deflate's maximum ratio — every ordinary document) is
-/// not decoded twice; anything else is inflated under one shared budget.
+/// Stops a flate bomb in a page's content before the general extractor inflates it without
+/// a bound: the page's streams are inflated under what is left of the document's decode
+/// budget, and count against it. (The own reader decodes under the same budget as it reads;
+/// only pages it hands over are decoded twice.)
 fn check_decompressed_size(
     document: &PdfDocument<Cursor<&[u8]>>,
-    pages: usize,
+    page: &ParsedPage,
+    budget: &mut DecodeBudget,
     limits: &Limits,
     started: Instant,
 ) -> Result<(), ExtractError> {
-    let cap = usize::try_from(limits.max_decompressed_bytes).unwrap_or(usize::MAX);
-    let streams = content_streams(document, pages, limits, started)?;
-    let bound = streams
-        .iter()
-        .map(decoded_size_bound)
-        .try_fold(0usize, |total, bound| total.checked_add(bound?));
-    if bound.is_some_and(|bound| bound <= cap) {
-        return Ok(());
-    }
-    let mut used = 0usize;
-    for stream in &streams {
+    for stream in &content_streams(document, page)? {
         check_time(limits, started)?;
-        let remaining = cap.saturating_sub(used);
+        let remaining = budget.cap.saturating_sub(budget.used);
         match document.decode_stream_with_limit(stream, remaining.saturating_add(1)) {
-            Ok(decoded) => used = used.saturating_add(decoded.len()),
+            Ok(decoded) => budget.used = budget.used.saturating_add(decoded.len()),
             Err(ParseError::StreamDecodeError(message)) if is_resource_limit(&message) => {
-                used = cap.saturating_add(1)
+                budget.used = budget.cap.saturating_add(1)
             }
             // Damaged streams are judged by the extractor, with its recovery.
             Err(_) => continue,
         }
-        if used > cap {
-            return Err(ExtractError::TooLarge(format!(
-                "page content inflates past the limit of {cap} bytes"
-            )));
+        if budget.used > budget.cap {
+            return Err(budget.exceeded());
         }
     }
     Ok(())
 }
 
-/// Every page's content streams, in page order.
+/// A page's content streams, in order.
 fn content_streams(
     document: &PdfDocument<Cursor<&[u8]>>,
-    pages: usize,
-    limits: &Limits,
-    started: Instant,
+    page: &ParsedPage,
 ) -> Result<Vec<PdfStream>, ExtractError> {
     let mut streams = Vec::new();
-    for index in 0..pages {
-        check_time(limits, started)?;
-        let page = document.get_page(index as u32).map_err(classify)?;
-        let Some(contents) = page.dict.get("Contents") else {
-            continue;
-        };
-        match document.resolve(contents).map_err(classify)? {
-            PdfObject::Array(items) => {
-                for item in &items.0 {
-                    if let PdfObject::Stream(stream) = document.resolve(item).map_err(classify)? {
-                        streams.push(stream);
-                    }
+    let Some(contents) = page.dict.get("Contents") else {
+        return Ok(streams);
+    };
+    match document.resolve(contents).map_err(classify)? {
+        PdfObject::Array(items) => {
+            for item in &items.0 {
+                if let PdfObject::Stream(stream) = document.resolve(item).map_err(classify)? {
+                    streams.push(stream);
                 }
             }
-            PdfObject::Stream(stream) => streams.push(stream),
-            _ => {}
         }
+        PdfObject::Stream(stream) => streams.push(stream),
+        _ => {}
     }
     Ok(streams)
-}
-
-/// The most bytes `stream` can decode to, when its filters bound that without decoding: no
-/// filter, or FlateDecode alone (its predictors never add bytes). None for anything else.
-fn decoded_size_bound(stream: &PdfStream) -> Option<usize> {
-    let is_flate = |object: &PdfObject| {
-        object
-            .as_name()
-            .is_some_and(|name| matches!(name.as_str(), "FlateDecode" | "Fl"))
-    };
-    let encoded = stream.data.len();
-    match stream.dict.get("Filter") {
-        None => Some(encoded),
-        Some(PdfObject::Array(filters)) if filters.0.is_empty() => Some(encoded),
-        Some(PdfObject::Array(filters)) if filters.0.len() == 1 && is_flate(&filters.0[0]) => {
-            encoded.checked_mul(DEFLATE_MAX_RATIO)
-        }
-        Some(filter) if is_flate(filter) => encoded.checked_mul(DEFLATE_MAX_RATIO),
-        Some(_) => None,
-    }
 }
 
 #[cfg(test)]
@@ -331,44 +338,5 @@ mod tests {
             check_envelope(b"%PDF-1.7 0123456789 %%EOF", &limits),
             Err(ExtractError::TooLarge(_))
         ));
-    }
-
-    fn stream(filter: Option<PdfObject>, encoded_len: usize) -> PdfStream {
-        let mut dict = oxidize_pdf::parser::PdfDictionary::new();
-        if let Some(filter) = filter {
-            dict.0
-                .insert(oxidize_pdf::parser::PdfName::new("Filter".into()), filter);
-        }
-        PdfStream {
-            dict,
-            data: vec![0; encoded_len],
-        }
-    }
-
-    fn name(value: &str) -> PdfObject {
-        PdfObject::Name(oxidize_pdf::parser::PdfName::new(value.into()))
-    }
-
-    #[test]
-    fn only_unfiltered_and_flate_streams_are_bounded_without_decoding() {
-        let array = |items: Vec<PdfObject>| PdfObject::Array(oxidize_pdf::parser::PdfArray(items));
-        assert_eq!(decoded_size_bound(&stream(None, 10)), Some(10));
-        assert_eq!(
-            decoded_size_bound(&stream(Some(name("FlateDecode")), 10)),
-            Some(10 * DEFLATE_MAX_RATIO)
-        );
-        assert_eq!(
-            decoded_size_bound(&stream(Some(array(vec![name("Fl")])), 10)),
-            Some(10 * DEFLATE_MAX_RATIO)
-        );
-        // Chained filters multiply their ratios; LZW and others have their own: decode them.
-        for filter in [
-            array(vec![name("FlateDecode"), name("FlateDecode")]),
-            name("LZWDecode"),
-            name("RunLengthDecode"),
-            PdfObject::Integer(1),
-        ] {
-            assert_eq!(decoded_size_bound(&stream(Some(filter), 10)), None);
-        }
     }
 }

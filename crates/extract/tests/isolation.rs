@@ -15,6 +15,12 @@ fn base() -> std::path::PathBuf {
     repo_root().join("tests/fixtures/hostile/base.pdf")
 }
 
+/// A file whose extraction needs far more memory than the 1 MiB cap these tests set: its
+/// second page inflates towards 1 GiB (the decode limit would stop it at 64 MiB).
+fn memory_hungry() -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/hostile/flate-bomb.pdf")
+}
+
 #[test]
 fn isolated_and_in_process_results_are_identical() {
     let isolated = run_measured(Command::new(PROBE).arg("--json").arg(base()));
@@ -55,8 +61,8 @@ fn the_forked_child_keeps_the_parsers_output_off_the_callers_streams() {
     // stderr; the caller prints only its one-line named error.
     let run = run_measured(
         Command::new(PROBE)
-            .env("NARRATIX_EXTRACT_MEMORY_MB", "16")
-            .arg(base()),
+            .env("NARRATIX_EXTRACT_MEMORY_MB", "1")
+            .arg(memory_hungry()),
     );
     assert_eq!(run.exit_code, Some(2));
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
@@ -80,12 +86,12 @@ fn text_over_the_character_limit_is_cut_not_failed() {
 
 #[test]
 fn a_child_without_enough_memory_dies_into_a_named_error() {
-    // 16 MiB of address space is too little for the parser: the child aborts on allocation
-    // failure, and the parent reports it instead of dying with it.
+    // 1 MiB of address space is too little for inflating the stream: the child aborts on
+    // allocation failure, and the parent reports it instead of dying with it.
     let run = run_measured(
         Command::new(PROBE)
-            .env("NARRATIX_EXTRACT_MEMORY_MB", "16")
-            .arg(base()),
+            .env("NARRATIX_EXTRACT_MEMORY_MB", "1")
+            .arg(memory_hungry()),
     );
     assert_eq!(run.exit_code, Some(2), "stdout {:?}", run.stdout);
     assert!(run.stderr.starts_with("Extract.Corrupt:"), "{}", run.stderr);

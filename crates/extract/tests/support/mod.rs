@@ -72,6 +72,25 @@ pub fn accuracy(extracted: &str, truth: &str) -> f64 {
     (1.0 - distance as f64 / want.len() as f64).max(0.0)
 }
 
+/// Word accuracy: 1 − Levenshtein over the whitespace-separated words (NFC) / number of
+/// words in the truth, at least 0. Unlike [`accuracy`], a space dropped or added between
+/// two words costs here, as it costs the reader of the text.
+pub fn word_accuracy(extracted: &str, truth: &str) -> f64 {
+    let words = |text: &str| -> Vec<String> {
+        text.nfc()
+            .collect::<String>()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let (got, want) = (words(extracted), words(truth));
+    if want.is_empty() {
+        return if got.is_empty() { 1.0 } else { 0.0 };
+    }
+    let distance = strsim::generic_levenshtein(&got, &want);
+    (1.0 - distance as f64 / want.len() as f64).max(0.0)
+}
+
 /// How many of `needles` occur intact (whitespace-insensitive) in `text`, each after the
 /// previous one.
 pub fn found_in_order<'a>(text: &str, needles: impl IntoIterator<Item = &'a str>) -> usize {
@@ -132,6 +151,13 @@ mod tests {
         assert_eq!(accuracy("가 나\n다", "가나다"), 1.0);
         assert!((accuracy("가나", "가나다라") - 0.5).abs() < 1e-9);
         assert_eq!(accuracy("완전히 다른 긴 글입니다", "가"), 0.0);
+    }
+
+    #[test]
+    fn word_accuracy_counts_spacing() {
+        assert_eq!(word_accuracy("가나 다", "가나  다"), 1.0);
+        // "가나" split in two: one substitution and one insertion over four words.
+        assert!((word_accuracy("가 나 다 라 마", "가나 다 라 마") - 0.5).abs() < 1e-9);
     }
 
     #[test]

@@ -1,0 +1,84 @@
+//! The own content-stream reader against the PDF library's general extractor: on every
+//! corpus document the own reader reads every page by itself and the final text is the
+//! same, space for space; on every hostile file both end the same way.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use narratix_extract::{extract_with, Limits, Reader};
+use support::{corpus, repo_root, word_accuracy};
+
+#[test]
+fn own_reader_reads_the_whole_corpus_as_the_library_does() {
+    let documents = corpus(&repo_root().join("tests/fixtures/corpus"));
+    assert!(documents.len() >= 10, "corpus missing: {}", documents.len());
+    let limits = Limits::default();
+    let mut differences = Vec::new();
+    for doc in &documents {
+        let bytes = std::fs::read(&doc.pdf).expect("read pdf");
+        let own = extract_with(&bytes, &limits, Reader::Own)
+            .unwrap_or_else(|e| panic!("{}: own reader: {e}", doc.truth.id));
+        let library = extract_with(&bytes, &limits, Reader::Library)
+            .unwrap_or_else(|e| panic!("{}: library: {e}", doc.truth.id));
+        println!(
+            "{:<20} word accuracy own {:.4}  library {:.4}",
+            doc.truth.id,
+            word_accuracy(&own.text, &doc.truth.text),
+            word_accuracy(&library.text, &doc.truth.text)
+        );
+        if own != library {
+            differences.push(first_difference(&doc.truth.id, &own.text, &library.text));
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+#[test]
+fn both_readers_end_every_hostile_file_the_same_way() {
+    let dir = repo_root().join("tests/fixtures/hostile");
+    let limits = Limits::default();
+    let mut differences = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("hostile fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    files.sort();
+    for path in files {
+        let bytes = std::fs::read(&path).expect("read");
+        let auto = extract_with(&bytes, &limits, Reader::Auto);
+        let library = extract_with(&bytes, &limits, Reader::Library);
+        let same = match (&auto, &library) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err(a), Err(b)) => a.kind() == b.kind(),
+            _ => false,
+        };
+        if !same {
+            differences.push(format!(
+                "{}: auto {:?} / library {:?}",
+                path.display(),
+                auto.map(|e| e.chars),
+                library.map(|e| e.chars)
+            ));
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+fn first_difference(id: &str, own: &str, library: &str) -> String {
+    let at = own
+        .char_indices()
+        .zip(library.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(own.len().min(library.len()), |((i, _), _)| i);
+    let context = |text: &str| -> String {
+        let start = text.floor_char_boundary(at.saturating_sub(40));
+        let end = text.ceil_char_boundary((at + 40).min(text.len()));
+        text[start..end].replace('\n', "⏎")
+    };
+    format!(
+        "{id}: differs at byte {at}\n  own:     {}\n  library: {}",
+        context(own),
+        context(library)
+    )
+}
