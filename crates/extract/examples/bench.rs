@@ -1,6 +1,8 @@
 //! Extraction benchmark: our extractor and poppler's `pdftotext`, each as one process per
-//! file, over the same corpus in the same run. Prints pages/s, character accuracy against
-//! the ground truth, questions intact and in order, and peak RSS, side by side with ratios.
+//! file, over the same corpus in the same run. Prints pages/s, character and word accuracy
+//! against the ground truth, questions intact and in order, and peak RSS, side by side with
+//! ratios; then, in this process, the own content reader against the PDF library's general
+//! extractor on the same files.
 //!
 //! `cargo run --release -p narratix-extract --example bench -- --ours "<cmd> [args]"
 //!  [--pdftotext pdftotext] [--corpus DIR] [--rounds N]` (see `scripts/bench-extract`).
@@ -14,8 +16,11 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use std::time::Instant;
+
+use narratix_extract::{extract_with, Limits, Reader};
 use support::run::{run_measured, Run};
-use support::{accuracy, corpus, found_in_order, repo_root, Document};
+use support::{accuracy, corpus, found_in_order, repo_root, word_accuracy, Document};
 
 struct Tool {
     name: String,
@@ -50,6 +55,7 @@ struct Score {
     cpu: Duration,
     peak_rss_kib: u64,
     accuracies: Vec<f64>,
+    word_accuracies: Vec<f64>,
     questions_found: usize,
     questions: usize,
     failures: Vec<String>,
@@ -67,6 +73,9 @@ impl Score {
     }
     fn min_accuracy(&self) -> f64 {
         self.accuracies.iter().copied().fold(1.0, f64::min)
+    }
+    fn mean_word_accuracy(&self) -> f64 {
+        self.word_accuracies.iter().sum::<f64>() / self.word_accuracies.len().max(1) as f64
     }
 }
 
@@ -106,11 +115,15 @@ fn record(score: &mut Score, doc: &Document, run: &Run, scored_round: bool) {
             .failures
             .push(format!("{}: {}", doc.truth.id, run.stderr.trim()));
         score.accuracies.push(0.0);
+        score.word_accuracies.push(0.0);
         return;
     }
     score
         .accuracies
         .push(accuracy(&run.stdout, &doc.truth.text));
+    score
+        .word_accuracies
+        .push(word_accuracy(&run.stdout, &doc.truth.text));
     score.questions_found += found_in_order(
         &run.stdout,
         doc.truth.pairs.iter().map(|p| p.question.as_str()),
@@ -188,6 +201,12 @@ fn main() {
         a.min_accuracy() - b.min_accuracy()
     );
     println!(
+        "| mean word accuracy (spacing counts) | {:.4} | {:.4} | {:+.4} |",
+        a.mean_word_accuracy(),
+        b.mean_word_accuracy(),
+        a.mean_word_accuracy() - b.mean_word_accuracy()
+    );
+    println!(
         "| questions intact, in order | {}/{} | {}/{} | |",
         a.questions_found, a.questions, b.questions_found, b.questions
     );
@@ -202,6 +221,7 @@ fn main() {
             println!("{} failed on {failure}", tool.name);
         }
     }
+    in_process_readers(&documents, rounds);
     let accuracy_ok = a.mean_accuracy() >= b.mean_accuracy();
     let speed_ok = a.pages_per_second() >= 1.5 * b.pages_per_second();
     println!();
@@ -209,5 +229,50 @@ fn main() {
         "target: accuracy ≥ pdftotext's: {}; throughput ≥ 1.5× pdftotext's: {}",
         if accuracy_ok { "met" } else { "NOT met" },
         if speed_ok { "met" } else { "NOT met" }
+    );
+}
+
+/// The own content reader ([`Reader::Auto`], as shipped) against the PDF library's general
+/// extractor ([`Reader::Library`]) in this process, no isolation, taking turns on each file.
+fn in_process_readers(documents: &[Document], rounds: usize) {
+    let limits = Limits::default();
+    let files: Vec<(Vec<u8>, u32)> = documents
+        .iter()
+        .map(|d| (std::fs::read(&d.pdf).expect("read pdf"), d.truth.pages))
+        .collect();
+    let readers = [Reader::Auto, Reader::Library];
+    let mut elapsed = [Duration::ZERO; 2];
+    let mut pages = 0u64;
+    for round in 0..rounds {
+        for (bytes, page_count) in &files {
+            let order = if round % 2 == 1 { [1, 0] } else { [0, 1] };
+            for slot in order {
+                let started = Instant::now();
+                let result = extract_with(bytes, &limits, readers[slot]);
+                elapsed[slot] += started.elapsed();
+                if let Err(error) = result {
+                    println!("{:?} failed: {error}", readers[slot]);
+                }
+            }
+            pages += u64::from(*page_count);
+        }
+    }
+    let rate = |time: Duration| pages as f64 / time.as_secs_f64().max(1e-9);
+    println!();
+    println!("In process, no isolation (the parse alone):");
+    println!();
+    println!("| reader | pages/s | ms per file | ratio |");
+    println!("|---|---:|---:|---:|");
+    let per_file = |time: Duration| time.as_secs_f64() * 1000.0 / (files.len() * rounds) as f64;
+    println!(
+        "| own content reader (as shipped) | {:.0} | {:.2} | {:.2}× |",
+        rate(elapsed[0]),
+        per_file(elapsed[0]),
+        rate(elapsed[0]) / rate(elapsed[1])
+    );
+    println!(
+        "| PDF library's general extractor | {:.0} | {:.2} | 1.00× |",
+        rate(elapsed[1]),
+        per_file(elapsed[1])
     );
 }
