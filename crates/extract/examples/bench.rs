@@ -1,8 +1,7 @@
 //! Extraction benchmark: our extractor and poppler's `pdftotext`, each as one process per
 //! file, over the same corpus in the same run. Prints pages/s, character and word accuracy
 //! against the ground truth, questions intact and in order, and peak RSS, side by side with
-//! ratios; then, in this process, the own content reader against the PDF library's general
-//! extractor on the same files.
+//! ratios. (`examples/bench_readers.rs` compares the two page readers in process.)
 //!
 //! `cargo run --release -p narratix-extract --example bench -- --ours "<cmd> [args]"
 //!  [--pdftotext pdftotext] [--corpus DIR] [--rounds N]` (see `scripts/bench-extract`).
@@ -16,9 +15,6 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use std::time::Instant;
-
-use narratix_extract::{extract_with, Limits, Reader};
 use support::run::{run_measured, Run};
 use support::{accuracy, corpus, found_in_order, repo_root, word_accuracy, Document};
 
@@ -221,7 +217,6 @@ fn main() {
             println!("{} failed on {failure}", tool.name);
         }
     }
-    in_process_readers(&documents, rounds);
     let accuracy_ok = a.mean_accuracy() >= b.mean_accuracy();
     let speed_ok = a.pages_per_second() >= 1.5 * b.pages_per_second();
     println!();
@@ -229,50 +224,5 @@ fn main() {
         "target: accuracy ≥ pdftotext's: {}; throughput ≥ 1.5× pdftotext's: {}",
         if accuracy_ok { "met" } else { "NOT met" },
         if speed_ok { "met" } else { "NOT met" }
-    );
-}
-
-/// The own content reader ([`Reader::Auto`], as shipped) against the PDF library's general
-/// extractor ([`Reader::Library`]) in this process, no isolation, taking turns on each file.
-fn in_process_readers(documents: &[Document], rounds: usize) {
-    let limits = Limits::default();
-    let files: Vec<(Vec<u8>, u32)> = documents
-        .iter()
-        .map(|d| (std::fs::read(&d.pdf).expect("read pdf"), d.truth.pages))
-        .collect();
-    let readers = [Reader::Auto, Reader::Library];
-    let mut elapsed = [Duration::ZERO; 2];
-    let mut pages = 0u64;
-    for round in 0..rounds {
-        for (bytes, page_count) in &files {
-            let order = if round % 2 == 1 { [1, 0] } else { [0, 1] };
-            for slot in order {
-                let started = Instant::now();
-                let result = extract_with(bytes, &limits, readers[slot]);
-                elapsed[slot] += started.elapsed();
-                if let Err(error) = result {
-                    println!("{:?} failed: {error}", readers[slot]);
-                }
-            }
-            pages += u64::from(*page_count);
-        }
-    }
-    let rate = |time: Duration| pages as f64 / time.as_secs_f64().max(1e-9);
-    println!();
-    println!("In process, no isolation (the parse alone):");
-    println!();
-    println!("| reader | pages/s | ms per file | ratio |");
-    println!("|---|---:|---:|---:|");
-    let per_file = |time: Duration| time.as_secs_f64() * 1000.0 / (files.len() * rounds) as f64;
-    println!(
-        "| own content reader (as shipped) | {:.0} | {:.2} | {:.2}× |",
-        rate(elapsed[0]),
-        per_file(elapsed[0]),
-        rate(elapsed[0]) / rate(elapsed[1])
-    );
-    println!(
-        "| PDF library's general extractor | {:.0} | {:.2} | 1.00× |",
-        rate(elapsed[1]),
-        per_file(elapsed[1])
     );
 }
