@@ -47,6 +47,12 @@ pub const ENV_TIMEOUT_MS: &str = "NARRATIX_EXTRACT_TIMEOUT_MS";
 pub const ENV_MEMORY_MB: &str = "NARRATIX_EXTRACT_MEMORY_MB";
 
 impl Limits {
+    /// Most bytes of text one page may produce before the rest of it is dropped: bounds a
+    /// hostile page's text, far above what a real page holds.
+    pub(crate) fn page_text_bytes(&self) -> usize {
+        self.max_chars.saturating_mul(8).max(64 * 1024)
+    }
+
     /// The defaults, overridden by any of the `NARRATIX_*` variables that are set. A variable
     /// that is set but not a positive whole number is a configuration error.
     pub fn from_env() -> Result<Limits, ExtractError> {

@@ -4,12 +4,10 @@
 use std::io::Cursor;
 use std::time::Instant;
 
-use oxidize_pdf::parser::{
-    ParseError, ParseOptions, ParsedPage, PdfDocument, PdfObject, PdfReader, PdfStream,
-};
+use oxidize_pdf::parser::{ParseError, ParseOptions, ParsedPage, PdfDocument, PdfReader};
 use oxidize_pdf::text::{ExtractionOptions, TextExtractor};
 
-use crate::content::{regroup, DecodeBudget, PageFailure, TextReader, Unsupported};
+use crate::content::{page_streams, regroup, DecodeBudget, PageFailure, TextReader};
 use crate::layout::{lines_from_fragments, Fragment, Line};
 use crate::{ExtractError, Limits, Reader};
 
@@ -99,28 +97,25 @@ pub(crate) fn page_lines_with(
     for index in 0..pages {
         check_time(limits, started)?;
         let page = document.get_page(index as u32).map_err(classify)?;
-        let read = match reader {
-            Reader::Auto | Reader::Own => own.read_page(&page, &mut budget),
-            Reader::Library => Err(PageFailure::Unsupported(Unsupported(
-                "library reader chosen",
-            ))),
-        };
-        let fragments = match read {
-            Ok(fragments) => fragments,
-            Err(PageFailure::Failed(error)) => return Err(error),
-            Err(PageFailure::Unsupported(why)) if reader == Reader::Own => {
+        let own_read = (reader != Reader::Library).then(|| own.read_page(&page, &mut budget));
+        let fragments = match own_read {
+            Some(Ok(fragments)) => fragments,
+            Some(Err(PageFailure::Failed(error))) => return Err(error),
+            Some(Err(PageFailure::Unsupported(why))) if reader == Reader::Own => {
                 return Err(ExtractError::Corrupt(format!(
                     "page {} is beyond the own reader: {}",
                     index + 1,
                     why.0
                 )))
             }
-            Err(PageFailure::Unsupported(why)) => {
-                tracing::debug!(
-                    page = index,
-                    reason = why.0,
-                    "page read by the general extractor"
-                );
+            handed_over => {
+                if let Some(Err(PageFailure::Unsupported(why))) = handed_over {
+                    tracing::debug!(
+                        page = index,
+                        reason = why.0,
+                        "page read by the general extractor"
+                    );
+                }
                 check_decompressed_size(&document, &page, &mut budget, limits, started)?;
                 let extractor = library
                     .get_or_insert_with(|| TextExtractor::with_options(extraction_options(limits)));
@@ -140,8 +135,7 @@ fn extraction_options(limits: &Limits) -> ExtractionOptions {
     ExtractionOptions {
         // Positioned fragments: reading order comes from the page, not the content stream.
         preserve_layout: true,
-        // Bounds a hostile page's text; a real page holds far less than this.
-        max_extracted_bytes: Some(limits.max_chars.saturating_mul(8).max(64 * 1024)),
+        max_extracted_bytes: Some(limits.page_text_bytes()),
         ..ExtractionOptions::default()
     }
 }
@@ -220,7 +214,7 @@ pub(crate) fn is_resource_limit(message: &str) -> bool {
     message.contains("exceeds limit") || message.contains("ratio") || message.contains("too large")
 }
 
-fn check_time(limits: &Limits, started: Instant) -> Result<(), ExtractError> {
+pub(crate) fn check_time(limits: &Limits, started: Instant) -> Result<(), ExtractError> {
     if started.elapsed() > limits.time_budget {
         return Err(ExtractError::TooLarge(format!(
             "time budget of {} ms exceeded",
@@ -233,7 +227,8 @@ fn check_time(limits: &Limits, started: Instant) -> Result<(), ExtractError> {
 /// Stops a flate bomb in a page's content before the general extractor inflates it without
 /// a bound: the page's streams are inflated under what is left of the document's decode
 /// budget, and count against it. (The own reader decodes under the same budget as it reads;
-/// only pages it hands over are decoded twice.)
+/// only pages it hands over are decoded twice.) Damaged streams are left to the extractor,
+/// with its recovery.
 fn check_decompressed_size(
     document: &PdfDocument<Cursor<&[u8]>>,
     page: &ParsedPage,
@@ -241,45 +236,11 @@ fn check_decompressed_size(
     limits: &Limits,
     started: Instant,
 ) -> Result<(), ExtractError> {
-    for stream in &content_streams(document, page)? {
+    for stream in &page_streams(document, page).map_err(classify)? {
         check_time(limits, started)?;
-        let remaining = budget.cap.saturating_sub(budget.used);
-        match document.decode_stream_with_limit(stream, remaining.saturating_add(1)) {
-            Ok(decoded) => budget.used = budget.used.saturating_add(decoded.len()),
-            Err(ParseError::StreamDecodeError(message)) if is_resource_limit(&message) => {
-                budget.used = budget.cap.saturating_add(1)
-            }
-            // Damaged streams are judged by the extractor, with its recovery.
-            Err(_) => continue,
-        }
-        if budget.used > budget.cap {
-            return Err(budget.exceeded());
-        }
+        budget.inflate(document, stream)?;
     }
     Ok(())
-}
-
-/// A page's content streams, in order.
-fn content_streams(
-    document: &PdfDocument<Cursor<&[u8]>>,
-    page: &ParsedPage,
-) -> Result<Vec<PdfStream>, ExtractError> {
-    let mut streams = Vec::new();
-    let Some(contents) = page.dict.get("Contents") else {
-        return Ok(streams);
-    };
-    match document.resolve(contents).map_err(classify)? {
-        PdfObject::Array(items) => {
-            for item in &items.0 {
-                if let PdfObject::Stream(stream) = document.resolve(item).map_err(classify)? {
-                    streams.push(stream);
-                }
-            }
-        }
-        PdfObject::Stream(stream) => streams.push(stream),
-        _ => {}
-    }
-    Ok(streams)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The fonts the own text reader can decode: any simple font (TrueType, Type1) and any
 //! Type0 font with `Identity-H` encoding, each with a `ToUnicode` map — what LibreOffice,
-//! Chromium, Word's CJK runs and PDF libraries write. Each font becomes a flat code → text
+//! Chromium and fpdf2 (every producer in the corpus) write. Each font becomes a flat code → text
 //! and code → width table, built once per document. Anything else (Type3, predefined CJK
 //! encodings, a font without `ToUnicode`, malformed metrics) is [`Unsupported`]: the page
 //! goes to the PDF library's general extractor instead.
@@ -8,6 +8,7 @@
 use std::io::Cursor;
 
 use oxidize_pdf::parser::{PdfDictionary, PdfDocument, PdfObject};
+use oxidize_pdf::text::sanitize_extracted_text;
 
 use super::lexer::{Lexer, Operand, Token};
 
@@ -420,7 +421,8 @@ fn offset_destination(dst: &[u8], offset: u32) -> Vec<u8> {
 }
 
 /// UTF-16BE destination bytes as text, with the control characters a text layer must not
-/// carry folded the way the PDF library folds them (NUL to a space, others dropped).
+/// carry folded by the PDF library's own sanitizer (NUL to a space, others dropped), as its
+/// extractor folds them.
 fn utf16_text(bytes: &[u8]) -> Option<Box<str>> {
     if !bytes.len().is_multiple_of(2) {
         return None;
@@ -440,19 +442,7 @@ fn utf16_text(bytes: &[u8]) -> Option<Box<str>> {
     let text: String = char::decode_utf16(units)
         .collect::<Result<String, _>>()
         .ok()?;
-    Some(sanitize(&text).into_boxed_str())
-}
-
-pub(crate) fn sanitize(text: &str) -> String {
-    text.chars()
-        .filter_map(|ch| match ch {
-            '\0' => Some(' '),
-            '\u{2028}' | '\u{2029}' => Some('\n'),
-            '\t' | '\n' => Some(ch),
-            c if c.is_ascii_control() => None,
-            c => Some(c),
-        })
-        .collect()
+    Some(sanitize_extracted_text(&text).into_boxed_str())
 }
 
 fn name_of(object: Option<&PdfObject>, document: &Document<'_>) -> Option<String> {

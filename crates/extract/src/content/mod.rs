@@ -39,7 +39,9 @@ const MAX_SAVED_STATES: usize = 256;
 const MAX_OPERANDS: usize = 64;
 /// The time budget is checked every this many operators.
 const OPERATORS_PER_TIME_CHECK: u32 = 4096;
-/// Consecutive runs this close (in ems) on one baseline form one fragment.
+/// Consecutive runs this close (in ems) on one baseline form one fragment. Below the
+/// layout's smallest word gap (0.15 em), so joining runs here never drops a space the
+/// layout would have put between them.
 const ADJACENT_RUN_GAP: f64 = 0.1;
 
 /// Why a page was not read by the own reader.
@@ -54,6 +56,12 @@ pub(crate) enum PageFailure {
 impl From<Unsupported> for PageFailure {
     fn from(why: Unsupported) -> Self {
         PageFailure::Unsupported(why)
+    }
+}
+
+impl From<ExtractError> for PageFailure {
+    fn from(error: ExtractError) -> Self {
+        PageFailure::Failed(error)
     }
 }
 
@@ -72,28 +80,68 @@ impl DecodeBudget {
         ))
     }
 
-    /// Decodes `stream` within what is left of the budget.
-    fn decode(
+    /// Decodes `stream` within what is left of the budget and counts what it decoded to:
+    /// `None` when the stream does not decode (it is damaged), an error when the budget
+    /// runs out.
+    pub(crate) fn inflate(
         &mut self,
         document: &Document<'_>,
         stream: &PdfStream,
-    ) -> Result<Vec<u8>, PageFailure> {
+    ) -> Result<Option<Vec<u8>>, ExtractError> {
         let remaining = self.cap.saturating_sub(self.used);
         match document.decode_stream_with_limit(stream, remaining.saturating_add(1)) {
             Ok(data) => {
                 self.used = self.used.saturating_add(data.len());
                 if self.used > self.cap {
-                    return Err(PageFailure::Failed(self.exceeded()));
+                    return Err(self.exceeded());
                 }
-                Ok(data)
+                Ok(Some(data))
             }
             Err(ParseError::StreamDecodeError(message))
                 if crate::pdf::is_resource_limit(&message) =>
             {
-                Err(PageFailure::Failed(self.exceeded()))
+                Err(self.exceeded())
             }
-            Err(_) => Err(Unsupported("content stream does not decode").into()),
+            Err(_) => Ok(None),
         }
+    }
+
+    /// [`DecodeBudget::inflate`] for the own reader: a damaged stream is the general
+    /// extractor's to recover.
+    fn decode(
+        &mut self,
+        document: &Document<'_>,
+        stream: &PdfStream,
+    ) -> Result<Vec<u8>, PageFailure> {
+        self.inflate(document, stream)?
+            .ok_or_else(|| Unsupported("content stream does not decode").into())
+    }
+}
+
+/// A page's content streams, in order (`/Contents` is one stream or an array of them).
+pub(crate) fn page_streams(
+    document: &Document<'_>,
+    page: &ParsedPage,
+) -> Result<Vec<PdfStream>, ParseError> {
+    let Some(contents) = page.dict.get("Contents") else {
+        return Ok(Vec::new());
+    };
+    match document.resolve(contents)? {
+        PdfObject::Stream(stream) => Ok(vec![stream]),
+        PdfObject::Array(items) => {
+            let mut streams = Vec::with_capacity(items.0.len());
+            for item in &items.0 {
+                if let PdfObject::Stream(stream) = document.resolve(item)? {
+                    streams.push(stream);
+                }
+            }
+            Ok(streams)
+        }
+        PdfObject::Null => Ok(Vec::new()),
+        _ => Err(ParseError::SyntaxError {
+            position: 0,
+            message: "page Contents is neither a stream nor an array of streams".into(),
+        }),
     }
 }
 
@@ -114,7 +162,7 @@ impl<'d, 'b> TextReader<'d, 'b> {
             fonts: HashMap::new(),
             limits,
             started,
-            page_text_cap: limits.max_chars.saturating_mul(8).max(64 * 1024),
+            page_text_cap: limits.page_text_bytes(),
         }
     }
 
@@ -163,27 +211,12 @@ impl<'d, 'b> TextReader<'d, 'b> {
         page: &ParsedPage,
         budget: &mut DecodeBudget,
     ) -> Result<Vec<u8>, PageFailure> {
-        let Some(contents) = page.dict.get("Contents") else {
-            return Ok(Vec::new());
-        };
-        let unreadable = || PageFailure::Unsupported(Unsupported("unreadable page contents"));
+        let streams = page_streams(self.document, page)
+            .map_err(|_| Unsupported("unreadable page contents"))?;
         let mut content = Vec::new();
-        match self.document.resolve(contents).map_err(|_| unreadable())? {
-            PdfObject::Stream(stream) => content = budget.decode(self.document, &stream)?,
-            PdfObject::Array(items) => {
-                for item in &items.0 {
-                    match self.document.resolve(item).map_err(|_| unreadable())? {
-                        PdfObject::Stream(stream) => {
-                            content.extend_from_slice(&budget.decode(self.document, &stream)?);
-                            content.push(b'\n');
-                        }
-                        PdfObject::Null => {}
-                        _ => return Err(unreadable()),
-                    }
-                }
-            }
-            PdfObject::Null => {}
-            _ => return Err(unreadable()),
+        for stream in &streams {
+            content.extend_from_slice(&budget.decode(self.document, stream)?);
+            content.push(b'\n');
         }
         Ok(content)
     }
@@ -346,7 +379,7 @@ impl Run<'_, '_, '_> {
             };
             self.operators = self.operators.wrapping_add(1);
             if self.operators.is_multiple_of(OPERATORS_PER_TIME_CHECK) {
-                self.check_time()?;
+                crate::pdf::check_time(self.reader.limits, self.reader.started)?;
             }
             if self.out.bytes > self.reader.page_text_cap {
                 break;
@@ -448,13 +481,12 @@ impl Run<'_, '_, '_> {
                         }
                     }
                 }
-                b"BMC" => {
+                b"BMC" | b"BDC" => {
                     let artifact = matches!(operands.first(), Some(Operand::Name(tag)) if tag.as_ref() == b"Artifact");
-                    self.begin_marked(artifact, None);
-                }
-                b"BDC" => {
-                    let artifact = matches!(operands.first(), Some(Operand::Name(tag)) if tag.as_ref() == b"Artifact");
-                    let actual_text = self.actual_text(scope, operands.get(1));
+                    let actual_text = match operator {
+                        b"BDC" => self.actual_text(scope, operands.get(1)),
+                        _ => None,
+                    };
                     self.begin_marked(artifact, actual_text);
                 }
                 b"EMC" => self.end_marked(),
@@ -466,16 +498,6 @@ impl Run<'_, '_, '_> {
                 _ => {}
             }
             operands.clear();
-        }
-        Ok(())
-    }
-
-    fn check_time(&self) -> Result<(), PageFailure> {
-        if self.reader.started.elapsed() > self.reader.limits.time_budget {
-            return Err(PageFailure::Failed(ExtractError::TooLarge(format!(
-                "time budget of {} ms exceeded",
-                self.reader.limits.time_budget.as_millis()
-            ))));
         }
         Ok(())
     }
