@@ -1,14 +1,31 @@
-//! The fonts the own text reader can decode: any simple font (TrueType, Type1) and any
-//! Type0 font with `Identity-H` encoding, each with a `ToUnicode` map — what LibreOffice,
-//! Chromium and fpdf2 (every producer in the corpus) write. Each font becomes a flat code → text
-//! and code → width table, built once per document. Anything else (Type3, predefined CJK
-//! encodings, a font without `ToUnicode`, malformed metrics) is [`Unsupported`]: the page
-//! goes to the PDF library's general extractor instead.
+//! The fonts the own text reader decodes, each into a flat code → text and code → width
+//! table built once per document:
+//!
+//! - simple fonts (TrueType, Type1, Type3): the `ToUnicode` map where there is one, else (and
+//!   for the codes it leaves out) the font's encoding — `WinAnsiEncoding`, `MacRomanEncoding`
+//!   or `StandardEncoding` with `/Differences`, glyph names read through the Adobe Glyph List
+//!   (`uniXXXX` names included). Standard-14 fonts without `/Widths` take the standard metrics.
+//!   Type3 widths are scaled by the font's `FontMatrix`.
+//! - Type0 fonts in `Identity-H` (with `ToUnicode`, or an Adobe-Korea1 font without one, read
+//!   through the Korea1 CID → Unicode table), and in the predefined Korean CMaps
+//!   `UniKS-UCS2-H`, `UniKS-UTF16-H`, `KSCms-UHC-H`, `KSC-EUC-H` (and their `-HW-` forms),
+//!   as Hancom 한글 and older Acrobat write them for fonts they do not embed: the code is the
+//!   character (UCS-2, UTF-16, CP949), and the width is looked up by its Adobe-Korea1 CID. The
+//!   tables are those the PDF library ships (Adobe's Korea1 CID ↔ Unicode) and `encoding_rs`'
+//!   CP949; nothing is read at run time.
+//!
+//! A glyph no table maps reads as U+FFFD: the quality check counts those and the cleaner
+//! drops them. Anything else (another predefined CMap, a simple font whose codes nothing
+//! maps, malformed metrics) is [`Unsupported`]: the page goes to the PDF library's general
+//! extractor instead.
 
+use std::collections::HashMap;
 use std::io::Cursor;
+use std::sync::OnceLock;
 
 use oxidize_pdf::parser::{PdfDictionary, PdfDocument, PdfObject};
-use oxidize_pdf::text::sanitize_extracted_text;
+use oxidize_pdf::text::cid_to_unicode::AdobeCidCollection;
+use oxidize_pdf::text::{glyph_name_to_unicode_sequence, sanitize_extracted_text, TextEncoding};
 
 use super::lexer::{Lexer, Operand, Token};
 
@@ -25,91 +42,228 @@ const MAX_MAPPED_CODES: usize = 1 << 17;
 const SIMPLE_MISSING_WIDTH: f64 = 500.0;
 /// A CID font's width when it has no `/DW`.
 const CID_DEFAULT_WIDTH: f64 = 1000.0;
+/// Highest CID of Adobe-Korea1-2.
+const KOREA1_LAST_CID: u16 = 18351;
 
-/// A decodable font: its code length, and per code the text and the advance width.
+/// How a shown string splits into character codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CodeScheme {
+    /// Simple fonts.
+    OneByte,
+    /// `Identity-H`, `UniKS-UCS2-H`.
+    TwoByte,
+    /// `KSCms-UHC-H`, `KSC-EUC-H`: a byte below 0x81 alone, else a pair.
+    Uhc,
+    /// `UniKS-UTF16-H`: pairs, a high surrogate with the pair after it.
+    Utf16,
+}
+
+/// What a code is, when the font's tables do not map it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Native {
+    /// Nothing: unmapped.
+    Nothing,
+    /// The code is the character (UCS-2, UTF-16).
+    Unicode,
+    /// The code is a CP949 character.
+    Cp949,
+    /// The code is an Adobe-Korea1 CID (`Identity-H` over a Korea1 font).
+    Korea1Cid,
+}
+
+/// A decodable font: how its codes split, and per code the text and the advance width.
 #[derive(Debug)]
 pub(crate) struct Font {
-    /// Codes are two bytes (Type0 Identity-H), else one.
-    pub two_byte: bool,
+    pub scheme: CodeScheme,
     texts: Vec<Box<str>>,
     /// Code → index into `texts`.
     text_index: PagedTable<u32>,
+    native: Native,
+    /// Widths by code, or (predefined CMaps) by the code's Adobe-Korea1 CID.
     widths: PagedTable<f32>,
+    widths_by_korea1_cid: bool,
     default_width: f64,
     /// Advance of the code that reads as a space, in thousandths of the font size.
     pub space_width: Option<f64>,
+    /// The font's em as a share of the text size (`FontMatrix` of a Type3 font; 1 otherwise).
+    pub em_scale: f64,
+}
+
+/// What one glyph reads as.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum GlyphText<'f> {
+    Str(&'f str),
+    Char(char),
+    /// No table maps the code.
+    Unmapped,
 }
 
 /// One glyph of a shown string.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Glyph<'f> {
-    /// What the glyph reads as; U+FFFD when the font maps it to nothing.
-    pub text: &'f str,
+    pub text: GlyphText<'f>,
     /// Advance in thousandths of the font size.
     pub width: f64,
     /// A single-byte code 32, the one code word spacing (`Tw`) applies to.
     pub is_space_code: bool,
 }
 
-const UNMAPPED: &str = "\u{FFFD}";
+impl GlyphText<'_> {
+    pub(crate) fn push_to(self, out: &mut String) {
+        match self {
+            GlyphText::Str(text) => out.push_str(text),
+            GlyphText::Char(ch) => out.push(ch),
+            GlyphText::Unmapped => out.push('\u{FFFD}'),
+        }
+    }
+}
+
+/// The glyphs of a string, in order.
+pub(crate) struct Glyphs<'f, 'c> {
+    font: &'f Font,
+    codes: &'c [u8],
+    at: usize,
+}
+
+impl<'f> Iterator for Glyphs<'f, '_> {
+    type Item = Glyph<'f>;
+
+    fn next(&mut self) -> Option<Glyph<'f>> {
+        let codes = self.codes;
+        let first = *codes.get(self.at)?;
+        let pair = |at: usize| -> Option<u32> {
+            Some(u32::from(*codes.get(at)?) << 8 | u32::from(*codes.get(at + 1)?))
+        };
+        let (code, length) = match self.font.scheme {
+            CodeScheme::OneByte => (Some(u32::from(first)), 1),
+            CodeScheme::Uhc if first < 0x81 => (Some(u32::from(first)), 1),
+            CodeScheme::TwoByte | CodeScheme::Uhc => (pair(self.at), 2),
+            CodeScheme::Utf16 => match pair(self.at) {
+                Some(high @ 0xD800..=0xDBFF) => match pair(self.at + 2) {
+                    Some(low @ 0xDC00..=0xDFFF) => {
+                        (Some(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)), 4)
+                    }
+                    _ => (None, 2),
+                },
+                other => (other, 2),
+            },
+        };
+        self.at += length;
+        let Some(code) = code else {
+            // A trailing odd byte of a multi-byte font.
+            self.at = codes.len();
+            return Some(Glyph {
+                text: GlyphText::Unmapped,
+                width: self.font.default_width,
+                is_space_code: false,
+            });
+        };
+        Some(self.font.glyph(code, length))
+    }
+}
 
 impl Font {
     /// The glyphs of `codes`, in order. A trailing odd byte of a two-byte font is one
     /// unmapped glyph.
-    pub(crate) fn glyphs<'f, 'c>(&'f self, codes: &'c [u8]) -> impl Iterator<Item = Glyph<'f>> + 'c
-    where
-        'f: 'c,
-    {
-        let step = if self.two_byte { 2 } else { 1 };
-        codes.chunks(step).map(move |chunk| {
-            let code = match *chunk {
-                [high, low] => u32::from(high) << 8 | u32::from(low),
-                [byte] if !self.two_byte => u32::from(byte),
-                _ => {
-                    return Glyph {
-                        text: UNMAPPED,
-                        width: self.default_width,
-                        is_space_code: false,
-                    }
-                }
-            };
-            let text = self
-                .text_index
-                .get(code)
-                .and_then(|index| self.texts.get(index as usize))
-                .map_or(UNMAPPED, |text| text);
-            let width = self.widths.get(code).map_or(self.default_width, f64::from);
-            Glyph {
-                text,
-                width,
-                is_space_code: !self.two_byte && code == 32,
-            }
-        })
+    pub(crate) fn glyphs<'f, 'c>(&'f self, codes: &'c [u8]) -> Glyphs<'f, 'c> {
+        Glyphs {
+            font: self,
+            codes,
+            at: 0,
+        }
     }
 
+    fn glyph(&self, code: u32, length: usize) -> Glyph<'_> {
+        let mapped = (code <= 0xFFFF)
+            .then(|| self.text_index.get(code))
+            .flatten()
+            .and_then(|index| self.texts.get(index as usize));
+        let native = self.native_char(code, length);
+        let text = match mapped {
+            Some(text) => GlyphText::Str(text),
+            None => match self.native {
+                Native::Korea1Cid => u16::try_from(code)
+                    .ok()
+                    .and_then(|cid| AdobeCidCollection::Korea1.cid_to_unicode_sequence(cid))
+                    .map_or(GlyphText::Unmapped, GlyphText::Str),
+                _ => native.map_or(GlyphText::Unmapped, GlyphText::Char),
+            },
+        };
+        let width_key = if self.widths_by_korea1_cid {
+            native.and_then(korea1_cid).map(u32::from)
+        } else {
+            Some(code)
+        };
+        let width = width_key
+            .and_then(|key| self.widths.get(key))
+            .map_or(self.default_width, f64::from);
+        Glyph {
+            text,
+            width,
+            is_space_code: length == 1 && code == 32,
+        }
+    }
+
+    /// The character a predefined CMap's code stands for.
+    fn native_char(&self, code: u32, length: usize) -> Option<char> {
+        match self.native {
+            Native::Unicode => char::from_u32(code).filter(|c| !c.is_control()),
+            Native::Cp949 if length == 1 => (code < 0x80)
+                .then(|| char::from_u32(code))
+                .flatten()
+                .filter(|c| !c.is_control()),
+            Native::Cp949 => {
+                let bytes = [(code >> 8) as u8, code as u8];
+                let text = encoding_rs::EUC_KR
+                    .decode_without_bom_handling_and_without_replacement(&bytes)?;
+                let mut chars = text.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(ch), None) => Some(ch),
+                    _ => None,
+                }
+            }
+            Native::Nothing | Native::Korea1Cid => None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn new(
-        two_byte: bool,
+        scheme: CodeScheme,
         texts: Vec<Box<str>>,
         text_index: PagedTable<u32>,
+        native: Native,
         widths: PagedTable<f32>,
+        widths_by_korea1_cid: bool,
         default_width: f64,
+        em_scale: f64,
     ) -> Font {
         let mut font = Font {
-            two_byte,
+            scheme,
             texts,
             text_index,
+            native,
             widths,
+            widths_by_korea1_cid,
             default_width,
             space_width: None,
+            em_scale,
         };
-        font.space_width = font
+        let space_code = font
             .text_index
             .first_code_where(|&index| {
                 font.texts
                     .get(index as usize)
                     .is_some_and(|text| &**text == " ")
             })
-            .map(|code| font.widths.get(code).map_or(default_width, f64::from));
+            .or(match native {
+                Native::Unicode | Native::Cp949 => Some(32),
+                Native::Korea1Cid => Some(1),
+                Native::Nothing => None,
+            });
+        font.space_width = space_code.map(|code| {
+            let length = if scheme == CodeScheme::TwoByte || code > 0xFF { 2 } else { 1 };
+            font.glyph(code, length).width
+        });
         font
     }
 
@@ -117,54 +271,278 @@ impl Font {
     pub(crate) fn load(dict: &PdfDictionary, document: &Document<'_>) -> Result<Font, Unsupported> {
         match name_of(dict.get("Subtype"), document).as_deref() {
             Some("Type0") => load_type0(dict, document),
-            Some("TrueType" | "Type1" | "MMType1") => load_simple(dict, document),
-            Some("Type3") => Err(Unsupported("Type3 font")),
+            Some(subtype @ ("TrueType" | "Type1" | "MMType1" | "Type3")) => {
+                load_simple(dict, document, subtype == "Type3")
+            }
             _ => Err(Unsupported("font without a known subtype")),
         }
     }
 }
 
-fn load_simple(dict: &PdfDictionary, document: &Document<'_>) -> Result<Font, Unsupported> {
-    let (texts, text_index) = to_unicode(dict, document, 1)?;
+/// The Adobe-Korea1 CID of a character, as the predefined Korean CMaps assign them (the
+/// lowest CID of the character, from the Korea1 CID → Unicode table the PDF library ships).
+fn korea1_cid(ch: char) -> Option<u16> {
+    static CIDS: OnceLock<HashMap<char, u16>> = OnceLock::new();
+    CIDS.get_or_init(|| {
+        let mut cids = HashMap::with_capacity(18_000);
+        for cid in 1..=KOREA1_LAST_CID {
+            if let Some(ch) = AdobeCidCollection::Korea1.cid_to_unicode(cid) {
+                cids.entry(ch).or_insert(cid);
+            }
+        }
+        cids
+    })
+    .get(&ch)
+    .copied()
+}
+
+/// A simple font's base encoding, by name.
+fn base_encoding(name: &str) -> Option<[Option<char>; 256]> {
+    let mut table = [None; 256];
+    match name {
+        "WinAnsiEncoding" => {
+            for (code, slot) in table.iter_mut().enumerate().skip(32) {
+                let byte = code as u8;
+                let ch = TextEncoding::WinAnsiEncoding
+                    .decode(&[byte])
+                    .chars()
+                    .next()
+                    .filter(|&c| c != '?' || byte == b'?');
+                *slot = match byte {
+                    0x7F => None,
+                    0xA0 => Some(' '),
+                    0xAD => Some('-'),
+                    _ => ch,
+                };
+            }
+        }
+        "StandardEncoding" | "MacRomanEncoding" => {
+            for code in 32u8..127 {
+                table[code as usize] = Some(code as char);
+            }
+            if name == "StandardEncoding" {
+                table[0x27] = Some('\u{2019}');
+                table[0x60] = Some('\u{2018}');
+                for &(code, ch) in &STANDARD_HIGH {
+                    table[code as usize] = Some(ch);
+                }
+            } else {
+                for (slot, ch) in table[0x80..].iter_mut().zip(MAC_ROMAN_HIGH.chars()) {
+                    *slot = (ch != '\u{FFFD}').then_some(ch);
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(table)
+}
+
+/// `StandardEncoding` above 0x7F.
+const STANDARD_HIGH: [(u8, char); 54] = [
+    (0xA1, '¡'), (0xA2, '¢'), (0xA3, '£'), (0xA4, '⁄'), (0xA5, '¥'), (0xA6, 'ƒ'),
+    (0xA7, '§'), (0xA8, '¤'), (0xA9, '\''), (0xAA, '“'), (0xAB, '«'), (0xAC, '‹'),
+    (0xAD, '›'), (0xAE, 'ﬁ'), (0xAF, 'ﬂ'), (0xB1, '–'), (0xB2, '†'), (0xB3, '‡'),
+    (0xB4, '·'), (0xB6, '¶'), (0xB7, '•'), (0xB8, '‚'), (0xB9, '„'), (0xBA, '”'),
+    (0xBB, '»'), (0xBC, '…'), (0xBD, '‰'), (0xBF, '¿'), (0xC1, '`'), (0xC2, '´'),
+    (0xC3, 'ˆ'), (0xC4, '˜'), (0xC5, '¯'), (0xC6, '˘'), (0xC7, '˙'), (0xC8, '¨'),
+    (0xCA, '˚'), (0xCB, '¸'), (0xCD, '˝'), (0xCE, '˛'), (0xCF, 'ˇ'), (0xD0, '—'),
+    (0xE1, 'Æ'), (0xE3, 'ª'), (0xE8, 'Ł'), (0xE9, 'Ø'), (0xEA, 'Œ'), (0xEB, 'º'),
+    (0xF1, 'æ'), (0xF5, 'ı'), (0xF8, 'ł'), (0xF9, 'ø'), (0xFA, 'œ'), (0xFB, 'ß'),
+];
+
+/// `MacRomanEncoding` from 0x80 to 0xFF, in code order (PDF's table: 0xCA is a space, 0xDB
+/// the currency sign, 0xF0 unused).
+const MAC_ROMAN_HIGH: &str = "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø¿¡¬√ƒ≈∆«»… ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄¤‹›ﬁﬂ‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\u{FFFD}ÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ";
+
+/// Simple fonts: TrueType, Type1 and Type3.
+fn load_simple(
+    dict: &PdfDictionary,
+    document: &Document<'_>,
+    type3: bool,
+) -> Result<Font, Unsupported> {
     let descriptor = dict
         .get("FontDescriptor")
         .and_then(|d| document.resolve(d).ok())
         .filter(|d| !matches!(d, PdfObject::Null));
-    let missing = match descriptor.as_ref().map(|d| d.as_dict()) {
+    let descriptor = match descriptor.as_ref().map(|d| d.as_dict()) {
         None => None,
         Some(None) => return Err(Unsupported("font descriptor is not a dictionary")),
-        Some(Some(descriptor)) => optional_number(descriptor.get("MissingWidth"), document)?,
+        Some(Some(descriptor)) => Some(descriptor),
     };
-    let default_width = missing.unwrap_or(SIMPLE_MISSING_WIDTH);
+    let missing = match descriptor {
+        Some(descriptor) => optional_number(descriptor.get("MissingWidth"), document)?,
+        None => None,
+    };
+    // Type3 glyph space: widths scale by FontMatrix (0.001 for a 1000-unit em).
+    let (width_scale, em_scale) = if type3 {
+        let matrix = match dict.get("FontMatrix").map(|m| document.resolve(m)) {
+            Some(Ok(PdfObject::Array(items))) => items
+                .0
+                .iter()
+                .map(|v| number(v, document))
+                .collect::<Option<Vec<f64>>>(),
+            _ => None,
+        }
+        .filter(|m| m.len() == 6 && m[0] != 0.0 && m[3] != 0.0)
+        .ok_or(Unsupported("Type3 font without a usable FontMatrix"))?;
+        (matrix[0] * 1000.0, (matrix[3] * 1000.0).abs())
+    } else {
+        (1.0, 1.0)
+    };
+    let standard = standard_font(dict, document);
+    let (mut texts, mut text_index) =
+        to_unicode(dict, document, &[1])?.unwrap_or_else(|| (Vec::new(), PagedTable::new()));
+    let symbolic = descriptor
+        .and_then(|d| d.get("Flags"))
+        .and_then(|f| document.resolve(f).ok())
+        .and_then(|f| f.as_integer())
+        .is_some_and(|flags| flags & 4 != 0 && flags & 32 == 0);
+    // The encoding fills in every code the ToUnicode map leaves out.
+    for (code, text) in simple_encoding(dict, document, type3 || (symbolic && standard.is_none()))
+        .into_iter()
+        .enumerate()
+    {
+        let code = code as u32;
+        if let (Some(text), None) = (text, text_index.get(code)) {
+            text_index.set(code, texts.len() as u32);
+            texts.push(text);
+        }
+    }
+    if texts.is_empty() {
+        return Err(Unsupported("simple font whose codes nothing maps"));
+    }
+    let default_width = missing.unwrap_or(SIMPLE_MISSING_WIDTH) * width_scale;
     let first = optional_byte(dict.get("FirstChar"), document)?;
     let last = optional_byte(dict.get("LastChar"), document)?;
     if first.zip(last).is_some_and(|(first, last)| first > last) {
         return Err(Unsupported("FirstChar after LastChar"));
     }
-    let widths_array = match dict.get("Widths").map(|w| document.resolve(w)) {
-        None => return Err(Unsupported("simple font without Widths")),
-        Some(Ok(PdfObject::Array(array))) => array,
-        Some(_) => return Err(Unsupported("unreadable Widths")),
-    };
-    let first = first.unwrap_or(0);
-    let last = last.unwrap_or(255);
     let mut widths = PagedTable::new();
-    for (offset, width) in widths_array.0.iter().enumerate() {
-        let code = first + offset as u32;
-        if code > last {
-            break;
+    match dict.get("Widths").map(|w| document.resolve(w)) {
+        Some(Ok(PdfObject::Array(array))) => {
+            let first = first.unwrap_or(0);
+            let last = last.unwrap_or(255);
+            for (offset, width) in array.0.iter().enumerate() {
+                let code = first + offset as u32;
+                if code > last {
+                    break;
+                }
+                let width =
+                    number(width, document).ok_or(Unsupported("Widths holds a non-number"))?;
+                widths.set(code, (width * width_scale) as f32);
+            }
         }
-        let width = number(width, document).ok_or(Unsupported("Widths holds a non-number"))?;
-        widths.set(code, width as f32);
+        None if standard.is_some() => {
+            // A standard-14 font may leave its widths to the standard metrics.
+            let font = standard.unwrap_or(oxidize_pdf::text::Font::Helvetica);
+            for code in 0..=255u32 {
+                let text = text_index
+                    .get(code)
+                    .and_then(|i| texts.get(i as usize))
+                    .and_then(|t| t.chars().next());
+                if let Some(ch) = text {
+                    let width = oxidize_pdf::text::measure_char(ch, font.clone(), 1000.0);
+                    widths.set(code, width as f32);
+                }
+            }
+        }
+        None => return Err(Unsupported("simple font without Widths")),
+        Some(_) => return Err(Unsupported("unreadable Widths")),
     }
-    Ok(Font::new(false, texts, text_index, widths, default_width))
+    Ok(Font::new(
+        CodeScheme::OneByte,
+        texts,
+        text_index,
+        Native::Nothing,
+        widths,
+        false,
+        default_width,
+        em_scale,
+    ))
 }
 
-fn load_type0(dict: &PdfDictionary, document: &Document<'_>) -> Result<Font, Unsupported> {
-    if name_of(dict.get("Encoding"), document).as_deref() != Some("Identity-H") {
-        return Err(Unsupported("Type0 font not in Identity-H encoding"));
+/// The standard-14 font a simple font names, when it embeds no font program of its own.
+fn standard_font(dict: &PdfDictionary, document: &Document<'_>) -> Option<oxidize_pdf::text::Font> {
+    use oxidize_pdf::text::Font as F;
+    let name = name_of(dict.get("BaseFont"), document)?;
+    let name = name.split_once('+').map_or(name.as_str(), |(_, n)| n);
+    Some(match name {
+        "Helvetica" | "Arial" | "ArialMT" => F::Helvetica,
+        "Helvetica-Bold" | "Arial-BoldMT" | "Arial,Bold" => F::HelveticaBold,
+        "Helvetica-Oblique" | "Arial-ItalicMT" => F::HelveticaOblique,
+        "Helvetica-BoldOblique" | "Arial-BoldItalicMT" => F::HelveticaBoldOblique,
+        "Times-Roman" | "TimesNewRomanPSMT" | "TimesNewRoman" => F::TimesRoman,
+        "Times-Bold" | "TimesNewRomanPS-BoldMT" => F::TimesBold,
+        "Times-Italic" | "TimesNewRomanPS-ItalicMT" => F::TimesItalic,
+        "Times-BoldItalic" | "TimesNewRomanPS-BoldItalicMT" => F::TimesBoldItalic,
+        "Courier" | "CourierNewPSMT" => F::Courier,
+        "Courier-Bold" | "CourierNewPS-BoldMT" => F::CourierBold,
+        "Courier-Oblique" => F::CourierOblique,
+        "Courier-BoldOblique" => F::CourierBoldOblique,
+        _ => return None,
+    })
+}
+
+/// What each code of a simple font reads as through its `/Encoding`: a base encoding
+/// (named, or `StandardEncoding` for a non-symbolic font that names none) with its
+/// `/Differences`, glyph names read through the Adobe Glyph List. A symbolic or Type3 font
+/// without a base encoding has only its differences.
+fn simple_encoding(
+    dict: &PdfDictionary,
+    document: &Document<'_>,
+    no_implicit_base: bool,
+) -> Vec<Option<Box<str>>> {
+    let mut table: Vec<Option<Box<str>>> = vec![None; 256];
+    let encoding = dict.get("Encoding").and_then(|e| document.resolve(e).ok());
+    let (base_name, differences) = match &encoding {
+        Some(PdfObject::Name(name)) => (Some(name.0.clone()), None),
+        Some(PdfObject::Dictionary(encoding)) => (
+            name_of(encoding.get("BaseEncoding"), document),
+            encoding.get("Differences").and_then(|d| document.resolve(d).ok()),
+        ),
+        _ => (None, None),
+    };
+    let base = match base_name {
+        Some(name) => base_encoding(&name),
+        None if no_implicit_base => None,
+        None => base_encoding("StandardEncoding"),
+    };
+    if let Some(base) = base {
+        for (slot, ch) in table.iter_mut().zip(base) {
+            *slot = ch.map(|c| Box::from(c.encode_utf8(&mut [0u8; 4]) as &str));
+        }
     }
-    let (texts, text_index) = to_unicode(dict, document, 2)?;
+    if let Some(PdfObject::Array(items)) = differences {
+        let mut code: Option<u32> = None;
+        for item in &items.0 {
+            match document.resolve(item) {
+                Ok(PdfObject::Integer(start)) => code = u32::try_from(start).ok(),
+                Ok(PdfObject::Name(glyph)) => {
+                    if let Some(at) = code.filter(|&c| c < 256) {
+                        table[at as usize] = glyph_text(&glyph.0);
+                        code = Some(at + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    table
+}
+
+/// A glyph name's text: the Adobe Glyph List, `uniXXXX`/`uXXXXX` names, and ligature-style
+/// names (`f_i`); `None` for names that say nothing (`g12`, `.notdef`).
+fn glyph_text(name: &str) -> Option<Box<str>> {
+    if name == ".notdef" {
+        return None;
+    }
+    let text = glyph_name_to_unicode_sequence(name)?;
+    let text = sanitize_extracted_text(&text);
+    (!text.is_empty() && !text.chars().any(|c| c == '\u{FFFD}')).then(|| text.into_boxed_str())
+}
+
+/// Type0 fonts: `Identity-H` and the predefined Korean CMaps.
+fn load_type0(dict: &PdfDictionary, document: &Document<'_>) -> Result<Font, Unsupported> {
     let descendant = match dict.get("DescendantFonts").map(|d| document.resolve(d)) {
         Some(Ok(PdfObject::Array(array))) => array
             .0
@@ -174,6 +552,35 @@ fn load_type0(dict: &PdfDictionary, document: &Document<'_>) -> Result<Font, Uns
         _ => None,
     }
     .ok_or(Unsupported("Type0 font without a descendant font"))?;
+    let ordering = descendant
+        .get("CIDSystemInfo")
+        .and_then(|i| document.resolve(i).ok())
+        .and_then(|i| i.as_dict().cloned())
+        .and_then(|i| match i.get("Ordering").map(|o| document.resolve(o)) {
+            Some(Ok(PdfObject::String(s))) => Some(s.to_text()),
+            _ => None,
+        });
+    let encoding = name_of(dict.get("Encoding"), document);
+    let (scheme, native, by_korea1_cid, lengths): (_, _, _, &[usize]) = match encoding.as_deref() {
+        Some("Identity-H") => {
+            let native = if ordering.as_deref() == Some("Korea1") {
+                Native::Korea1Cid
+            } else {
+                Native::Nothing
+            };
+            (CodeScheme::TwoByte, native, false, &[2])
+        }
+        Some("UniKS-UCS2-H" | "UniKS-UCS2-HW-H") => {
+            (CodeScheme::TwoByte, Native::Unicode, true, &[2])
+        }
+        Some("UniKS-UTF16-H") => (CodeScheme::Utf16, Native::Unicode, true, &[2]),
+        Some("KSCms-UHC-H" | "KSCms-UHC-HW-H" | "KSC-EUC-H") => {
+            (CodeScheme::Uhc, Native::Cp949, true, &[1, 2])
+        }
+        _ => return Err(Unsupported("Type0 font in an encoding the own reader does not know")),
+    };
+    let (texts, text_index) =
+        to_unicode(dict, document, lengths)?.unwrap_or_else(|| (Vec::new(), PagedTable::new()));
     let default_width =
         optional_number(descendant.get("DW"), document)?.unwrap_or(CID_DEFAULT_WIDTH);
     let widths = match descendant.get("W").map(|w| document.resolve(w)) {
@@ -181,7 +588,16 @@ fn load_type0(dict: &PdfDictionary, document: &Document<'_>) -> Result<Font, Uns
         Some(Ok(PdfObject::Array(entries))) => cid_widths(&entries.0, document)?,
         Some(_) => return Err(Unsupported("unreadable W array")),
     };
-    Ok(Font::new(true, texts, text_index, widths, default_width))
+    Ok(Font::new(
+        scheme,
+        texts,
+        text_index,
+        native,
+        widths,
+        by_korea1_cid,
+        default_width,
+        1.0,
+    ))
 }
 
 /// A CID font's `/W`: `first [w1 w2 …]` and `first last w` entries. Explicit widths win
@@ -246,22 +662,27 @@ fn cid_widths(
     Ok(table)
 }
 
-/// The font's `ToUnicode` map as a flat table of codes `code_length` bytes long.
+/// A code → text table (what `ToUnicode` maps and the encodings fill in).
+type TextTable = (Vec<Box<str>>, PagedTable<u32>);
+
+/// The font's `ToUnicode` map as a flat table of codes `lengths` bytes long; `None` when
+/// the font has none, or one that does not decode or maps nothing.
 fn to_unicode(
     dict: &PdfDictionary,
     document: &Document<'_>,
-    code_length: usize,
-) -> Result<(Vec<Box<str>>, PagedTable<u32>), Unsupported> {
+    lengths: &[usize],
+) -> Result<Option<TextTable>, Unsupported> {
     let stream = match dict.get("ToUnicode").map(|t| document.resolve(t)) {
         Some(Ok(PdfObject::Stream(stream))) => stream,
-        _ => return Err(Unsupported("font without a ToUnicode map")),
+        _ => return Ok(None),
     };
-    let data = document
-        .decode_stream_with_limit(&stream, 4 * 1024 * 1024)
-        .map_err(|_| Unsupported("undecodable ToUnicode stream"))?;
+    let Ok(data) = document.decode_stream_with_limit(&stream, 4 * 1024 * 1024) else {
+        return Ok(None);
+    };
     let cmap = ToUnicode::parse(&data)?;
     let key = |bytes: &[u8]| -> Option<u32> {
-        (bytes.len() == code_length)
+        lengths
+            .contains(&bytes.len())
             .then(|| bytes.iter().fold(0u32, |code, &b| code << 8 | u32::from(b)))
     };
     let mut texts: Vec<Box<str>> = Vec::new();
@@ -308,14 +729,14 @@ fn to_unicode(
             None => table.clear(code),
         }
     }
-    // Codes of another length change how the library splits a string into codes; a map
-    // that maps nothing at our code length is read better by the library's fallbacks.
-    if foreign_keys || texts.is_empty() {
+    // Codes of another length change how the library splits a string into codes (only a
+    // font with one code length is held to that).
+    if foreign_keys && lengths.len() == 1 {
         return Err(Unsupported(
             "ToUnicode map keyed by codes of another length",
         ));
     }
-    Ok((texts, table))
+    Ok((!texts.is_empty()).then_some((texts, table)))
 }
 
 /// The mappings of a `ToUnicode` CMap, in the order it gives them: `bfchar` pairs and the

@@ -530,7 +530,7 @@ impl Run<'_, '_, '_> {
         text.clear();
         let mut advance = 0.0;
         for glyph in font.glyphs(codes) {
-            text.push_str(glyph.text);
+            glyph.text.push_to(&mut text);
             advance += glyph.width / 1000.0 * state.font_size + state.char_space;
             if glyph.is_space_code {
                 advance += state.word_space;
@@ -542,7 +542,7 @@ impl Run<'_, '_, '_> {
         let y_scale = rendering[2].hypot(rendering[3]);
         let page_units = state.horizontal_scale.abs() * x_scale;
         let width = advance * page_units;
-        let size = state.font_size * y_scale;
+        let size = state.font_size * y_scale * font.em_scale;
         let space = font
             .space_width
             .map(|w| {
