@@ -228,34 +228,115 @@ const FULL_SENTENCE_SLACK: f64 = 1.0;
 
 /// Joins the lines of all pages into paragraphs: a line that reaches the right edge of the
 /// text continues in the next line (also across a page break) unless the next line starts a
-/// new item.
+/// new item. Where a line wraps inside Korean text, what the document shows decides whether
+/// the producer broke it at a space or inside a word (see [`WrapEvidence`]).
 pub(crate) fn join_paragraphs(pages: &[Vec<Line>]) -> String {
-    let mut out = String::new();
-    let mut previous: Option<(&str, bool)> = None; // (line, reaches the right edge)
-    for lines in pages {
-        let right_edge = lines.iter().map(|l| l.right).fold(f64::MIN, f64::max);
-        for line in lines {
-            let slack = if line.text.ends_with(['.', '!', '?', '。']) {
+    let mut lines: Vec<(&Line, bool)> = Vec::new(); // (line, reaches the right edge)
+    let mut slack: Vec<f64> = Vec::new(); // room left on the line before justification
+    for page in pages {
+        let right_edge = page.iter().map(|l| l.right).fold(f64::MIN, f64::max);
+        for line in page {
+            let allowance = if line.text.ends_with(['.', '!', '?', '。']) {
                 FULL_SENTENCE_SLACK
             } else {
                 FULL_LINE_SLACK
             };
-            let fills = line.right >= right_edge - slack * line.size;
-            if let Some((prev, prev_fills)) = previous {
-                match join_with(prev, &line.text, prev_fills) {
-                    Join::Break => out.push('\n'),
-                    Join::Space => out.push(' '),
-                    Join::Dehyphenate => {
-                        out.pop();
-                    }
-                    Join::Direct => {}
-                }
-            }
-            out.push_str(&line.text);
-            previous = Some((&line.text, fills));
+            lines.push((line, line.right >= right_edge - allowance * line.size));
+            slack.push(right_edge - line.right + line.stretch);
         }
     }
+    let evidence = WrapEvidence::of(&lines, &slack);
+    let mut out = String::new();
+    for (index, &(line, _)) in lines.iter().enumerate() {
+        if index > 0 {
+            let (prev, prev_fills) = lines[index - 1];
+            match join_with(&prev.text, &line.text, prev_fills) {
+                Join::Break => out.push('\n'),
+                Join::Space if evidence.breaks_inside_word(prev, line, slack[index - 1]) => {}
+                Join::Space => out.push(' '),
+                Join::Dehyphenate => {
+                    out.pop();
+                }
+                Join::Direct => {}
+            }
+        }
+        out.push_str(&line.text);
+    }
     out
+}
+
+/// A line a word may wrap from into the next line: it fills the width and the next line
+/// continues it, with Hangul on either side of the break.
+fn wraps_korean(prev: &Line, next: &Line, prev_fills: bool) -> bool {
+    join_with(&prev.text, &next.text, prev_fills) == Join::Space
+        && (prev.text.chars().last().is_some_and(is_hangul)
+            || next.text.chars().next().is_some_and(is_hangul))
+}
+
+/// How this document's producer wraps Korean lines, from its own line breaks:
+///
+/// - a space glyph at the end of a line (or the start of the next) is a break at a space;
+///   a producer that draws one at a fifth or more of its breaks draws it at every break at a
+///   space, so a break without one is inside a word;
+/// - a break with room left for a space and the next line's first glyph (the room at the
+///   right edge plus what justification stretched the line by) was not forced by the width:
+///   it is at a space. A producer with under a tenth of its breaks like that fills lines
+///   glyph by glyph (wraps anywhere in a word); there a break is at a space only when the
+///   next glyph would still have fitted, else inside the word.
+struct WrapEvidence {
+    shows_break_spaces: bool,
+    wraps_anywhere: bool,
+}
+
+/// Share of a document's Korean line breaks that carry a space glyph, from which the
+/// producer is taken to draw one at every break at a space.
+const BREAK_SPACES_SHARE: f64 = 0.2;
+/// Share of roomy breaks under which a producer fills lines glyph by glyph.
+const ROOMY_BREAKS_SHARE: f64 = 0.1;
+/// Fewest Korean line breaks a document needs before its breaks say how it wraps.
+const MIN_BREAKS: usize = 4;
+/// Tolerance, in font sizes, of the room measurements.
+const ROOM_TOLERANCE: f64 = 0.1;
+
+impl WrapEvidence {
+    fn of(lines: &[(&Line, bool)], slack: &[f64]) -> WrapEvidence {
+        let mut breaks = 0usize;
+        let mut spaced = 0usize;
+        let mut roomy = 0usize;
+        for index in 1..lines.len() {
+            let (prev, fills) = lines[index - 1];
+            let next = lines[index].0;
+            if !wraps_korean(prev, next, fills) {
+                continue;
+            }
+            breaks += 1;
+            if prev.trailing_space || next.leading_space {
+                spaced += 1;
+            }
+            if slack[index - 1]
+                > next.first_advance + prev.space + ROOM_TOLERANCE * prev.size
+            {
+                roomy += 1;
+            }
+        }
+        let enough = breaks >= MIN_BREAKS;
+        WrapEvidence {
+            shows_break_spaces: enough && spaced as f64 >= BREAK_SPACES_SHARE * breaks as f64,
+            wraps_anywhere: enough && (roomy as f64) < ROOMY_BREAKS_SHARE * breaks as f64,
+        }
+    }
+
+    /// Whether the break between `prev` and `next` (which [`join_with`] would join with a
+    /// space) is inside a word.
+    fn breaks_inside_word(&self, prev: &Line, next: &Line, slack: f64) -> bool {
+        if prev.trailing_space || next.leading_space || !wraps_korean(prev, next, true) {
+            return false;
+        }
+        if self.shows_break_spaces {
+            return true;
+        }
+        self.wraps_anywhere && slack <= next.first_advance + ROOM_TOLERANCE * prev.size
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -14,8 +14,12 @@ pub(crate) struct Fragment {
     pub width: f64,
     /// Font size, scaled to page space.
     pub size: f64,
-    /// Advance of the font's space character at this size, when the font has one.
+    /// Advance of the font's space character at this size (with `Tc`, without `Tw`), when
+    /// the font has one.
     pub space: Option<f64>,
+    /// The run's advance from its glyph widths alone (what `Tw`, `TJ` offsets or positioning
+    /// added to `width` left out): `width − natural` is how far the producer stretched it.
+    pub natural: f64,
 }
 
 impl From<TextFragment> for Fragment {
@@ -32,6 +36,7 @@ impl From<TextFragment> for Fragment {
             width: fragment.width,
             size,
             space: None,
+            natural: fragment.width,
         }
     }
 }
@@ -46,6 +51,17 @@ pub(crate) struct Line {
     pub right: f64,
     /// Font size of the line's first fragment.
     pub size: f64,
+    /// The producer drew a space glyph before the line's first visible glyph…
+    pub leading_space: bool,
+    /// …or after its last one.
+    pub trailing_space: bool,
+    /// Advance of the line's first glyph (page units).
+    pub first_advance: f64,
+    /// Advance of a space in the font the line ends in (its own, or a quarter em).
+    pub space: f64,
+    /// How much wider the line stands than its glyphs' own advances: the stretch a
+    /// justifying producer gave it (negative where it shrank it).
+    pub stretch: f64,
 }
 
 impl AsRef<str> for Line {
@@ -62,20 +78,36 @@ impl Line {
             left: 0.0,
             right,
             size: 1.0,
+            leading_space: false,
+            trailing_space: false,
+            first_advance: 1.0,
+            space: 0.25,
+            stretch: 0.0,
         }
     }
 }
 
-/// Between two fragments, a gap wider than this share of the font size is a word space…
-const WORD_GAP: f64 = 0.33;
-/// …or, when the font has a space character, wider than this share of its advance (never
-/// less than [`MIN_WORD_GAP`] of the font size). Measured on the corpus: producers leave
-/// gaps of up to 0.21 em between glyph runs of one word (LibreOffice at a change of script)
-/// and letter-space titles by 0.30 em; their word gaps without a space glyph are 0.38 em
-/// and up. Fonts whose space is narrower than 0.33 em (Times, 0.25 em) keep their words
-/// apart through the second rule.
-const WORD_GAP_OF_SPACE: f64 = 0.8;
-const MIN_WORD_GAP: f64 = 0.15;
+/// The word-gap rule (see the README's Design section for the measurements behind it).
+///
+/// On a line where the producer drew a space glyph anywhere, the space glyphs decide: a gap
+/// without one is a space only when it is as wide as a table-cell or column gap — over
+/// [`COLUMN_GAP_EM`] of the font size and over [`COLUMN_GAP_SPACES`] of the font's own space.
+/// Justification, letter-spacing and the spacing producers add at a change of script stay
+/// far below that.
+const COLUMN_GAP_EM: f64 = 0.8;
+const COLUMN_GAP_SPACES: f64 = 2.5;
+/// On a line without any space glyph (TeX, some PDF libraries) word gaps are positioning
+/// only: a gap is a space when it exceeds the line's letter-spacing by this share of the
+/// font's own space advance…
+const WORD_GAP_OF_SPACE: f64 = 0.5;
+/// …by a whole space where the gap is also a change of font and of script (digits or Latin
+/// beside Hangul), since producers set such runs apart by design…
+const SCRIPT_CHANGE_GAP_OF_SPACE: f64 = 1.0;
+/// …the space advance taken as this share of the font size when the font has none.
+const ASSUMED_SPACE_EM: f64 = 0.25;
+/// A line is letter-spaced when at least this share of its glyph runs are one glyph long:
+/// its gaps are then measured against their median.
+const LETTER_SPACED_SHARE: f64 = 0.75;
 /// Fragments whose baselines differ by less than this share of the smaller height share a line.
 const SAME_LINE: f64 = 0.5;
 
@@ -90,7 +122,6 @@ pub(crate) fn lines_from_fragments(fragments: &[Fragment]) -> Vec<Line> {
     let mut order: Vec<&Fragment> = fragments
         .iter()
         .filter(|f| f.x.is_finite() && f.y.is_finite() && f.width.is_finite())
-        .filter(|f| !f.text.trim().is_empty())
         .collect();
     let sequential = group_consecutive(&order);
     let upward_jumps = sequential
@@ -136,32 +167,118 @@ fn line_height(fragment: &Fragment) -> f64 {
 
 fn join_fragments(members: &[&Fragment]) -> Line {
     let size = members.first().map_or(10.0, |f| f.size.abs().max(1.0));
+    let is_blank = |f: &Fragment| f.text.chars().all(char::is_whitespace);
+    let texts: Vec<&Fragment> = members.iter().copied().filter(|f| !is_blank(f)).collect();
+    let blanks: Vec<&Fragment> = members.iter().copied().filter(|f| is_blank(f)).collect();
+    let has_space_glyph = !blanks.is_empty() || texts.iter().any(|f| f.text.contains(' '));
+    let letter_spacing = letter_spacing(&texts);
     let mut text = String::new();
     let mut right = f64::MIN;
     let mut left = f64::MAX;
-    let mut word_gap = size * WORD_GAP;
-    for fragment in members {
-        if !text.is_empty() {
+    let mut natural = 0.0;
+    let mut previous: Option<&Fragment> = None;
+    for &fragment in &texts {
+        if let Some(before) = previous {
             let gap = fragment.x - right;
             let spaced = text.ends_with(' ') || fragment.text.starts_with(' ');
-            if gap > word_gap && !spaced {
+            let marked = blanks
+                .iter()
+                .any(|b| b.x >= right - 0.25 * b.size.abs() && b.x <= fragment.x);
+            if !spaced
+                && (marked || is_word_gap(gap, before, fragment, has_space_glyph, letter_spacing))
+            {
                 text.push(' ');
             }
         }
-        let fragment_size = fragment.size.abs().max(1.0);
-        word_gap = match fragment.space {
-            Some(space) if space > 0.0 => (space * WORD_GAP_OF_SPACE)
-                .clamp(fragment_size * MIN_WORD_GAP, fragment_size * WORD_GAP),
-            _ => fragment_size * WORD_GAP,
-        };
         text.push_str(&fragment.text);
+        natural += fragment.natural;
         left = left.min(fragment.x);
         right = right.max(fragment.x + fragment.width.max(0.0));
+        previous = Some(fragment);
     }
+    for blank in &blanks {
+        natural += blank.natural;
+    }
+    let first = texts.first();
+    let last = texts.last();
+    let leading_space = first.is_some_and(|f| {
+        f.text.starts_with(' ') || blanks.iter().any(|b| b.x < f.x)
+    });
+    let trailing_space = last.is_some_and(|f| {
+        f.text.ends_with(' ') || blanks.iter().any(|b| b.x >= f.x + f.width - 0.25 * f.size.abs())
+    });
+    let first_advance = first.map_or(size, |f| {
+        let glyphs = f.text.trim_start().chars().count().max(1);
+        f.natural.max(0.0) / glyphs as f64
+    });
+    let space = last
+        .and_then(|f| f.space)
+        .filter(|s| *s > 0.0)
+        .unwrap_or_else(|| last.map_or(size, |f| f.size.abs()) * ASSUMED_SPACE_EM);
     Line {
         text,
         left,
         right,
         size,
+        leading_space,
+        trailing_space,
+        first_advance,
+        space,
+        stretch: (right - left) - natural,
     }
+}
+
+/// The gap between glyph runs every glyph of a letter-spaced line carries (0 otherwise).
+fn letter_spacing(texts: &[&Fragment]) -> f64 {
+    if texts.len() < 3 {
+        return 0.0;
+    }
+    let single = texts
+        .iter()
+        .filter(|f| f.text.trim().chars().count() == 1)
+        .count();
+    if (single as f64) < LETTER_SPACED_SHARE * texts.len() as f64 {
+        return 0.0;
+    }
+    let mut gaps: Vec<f64> = texts
+        .windows(2)
+        .map(|pair| pair[1].x - (pair[0].x + pair[0].width))
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    gaps[gaps.len() / 2].max(0.0)
+}
+
+/// Whether a gap between two glyph runs with no space glyph between them is a word space.
+fn is_word_gap(
+    gap: f64,
+    before: &Fragment,
+    after: &Fragment,
+    line_has_space_glyph: bool,
+    letter_spacing: f64,
+) -> bool {
+    let em = before.size.abs().max(after.size.abs()).max(1.0);
+    let own_space = |f: &Fragment| f.space.filter(|s| *s > 0.0);
+    let space = own_space(before)
+        .or(own_space(after))
+        .unwrap_or(em * ASSUMED_SPACE_EM);
+    if line_has_space_glyph {
+        return gap > (COLUMN_GAP_EM * em).max(COLUMN_GAP_SPACES * space);
+    }
+    let script_change = match (before.text.trim_end().chars().last(), after.text.chars().next()) {
+        (Some(a), Some(b)) => {
+            is_hangul(a) != is_hangul(b)
+                && (before.space != after.space || (before.size - after.size).abs() > 0.01)
+        }
+        _ => false,
+    };
+    let share = if script_change {
+        SCRIPT_CHANGE_GAP_OF_SPACE
+    } else {
+        WORD_GAP_OF_SPACE
+    };
+    gap > letter_spacing + share * space
+}
+
+fn is_hangul(c: char) -> bool {
+    crate::clean::is_hangul(c)
 }

@@ -338,8 +338,11 @@ struct Placement {
     y: f64,
     width: f64,
     size: f64,
-    /// Advance of the font's space at this size, when it has one.
+    /// Advance of the font's space at this size (with `Tc`, without `Tw`), when it has one.
     space: Option<f64>,
+    /// The run's advance from its glyph widths and `Tc` alone: `width` less what `Tw` and
+    /// `TJ` offsets added.
+    natural: f64,
 }
 
 /// One page's interpretation.
@@ -529,13 +532,16 @@ impl Run<'_, '_, '_> {
         let mut text = std::mem::take(&mut self.out.scratch);
         text.clear();
         let mut advance = 0.0;
+        let mut word_spacing = 0.0;
         for glyph in font.glyphs(codes) {
             glyph.text.push_to(&mut text);
             advance += glyph.width / 1000.0 * state.font_size + state.char_space;
             if glyph.is_space_code {
-                advance += state.word_space;
+                word_spacing += state.word_space;
             }
         }
+        let natural_advance = advance;
+        advance += word_spacing;
         let rendering = multiply(&object.matrix, &state.ctm);
         let (x, y) = transform(0.0, state.rise, &rendering);
         let x_scale = rendering[0].hypot(rendering[1]);
@@ -545,11 +551,10 @@ impl Run<'_, '_, '_> {
         let size = state.font_size * y_scale * font.em_scale;
         let space = font
             .space_width
-            .map(|w| {
-                (w / 1000.0 * state.font_size + state.char_space + state.word_space) * page_units
-            })
+            .map(|w| (w / 1000.0 * state.font_size + state.char_space) * page_units)
             .filter(|w| w.is_finite());
-        if [x, y, width, size].iter().all(|v| v.is_finite()) {
+        let natural = natural_advance * page_units;
+        if [x, y, width, size, natural].iter().all(|v| v.is_finite()) {
             self.emit(
                 &text,
                 Placement {
@@ -558,6 +563,7 @@ impl Run<'_, '_, '_> {
                     width,
                     size,
                     space,
+                    natural,
                 },
             );
         }
@@ -572,7 +578,10 @@ impl Run<'_, '_, '_> {
         }
         if let Some(capture) = self.capture.as_mut() {
             match capture.placement.as_mut() {
-                Some(span) => span.width += at.width,
+                Some(span) => {
+                    span.width += at.width;
+                    span.natural += at.natural;
+                }
                 None => capture.placement = Some(at),
             }
             return;
@@ -734,6 +743,7 @@ pub(crate) fn regroup(fragments: impl IntoIterator<Item = Fragment>) -> Vec<Frag
             width: fragment.width,
             size: fragment.size,
             space: fragment.space,
+            natural: fragment.natural,
         };
         out.push_run(&fragment.text, at);
     }
@@ -751,6 +761,11 @@ impl Collector {
         }
     }
 
+    /// Adds one run. A run that continues the last fragment on its baseline (within
+    /// [`ADJACENT_RUN_GAP`]) joins it; a blank run joined so only carries a space into the
+    /// next joined run, and one standing apart is kept as a blank fragment: both are space
+    /// glyphs the producer drew, which the layout needs to see. A space carried when a new
+    /// fragment starts stays at the end of the last one (a trailing space glyph).
     fn push_run(&mut self, text: &str, at: Placement) {
         let Placement {
             x,
@@ -758,14 +773,17 @@ impl Collector {
             width,
             size,
             space,
+            natural,
         } = at;
         let blank = text.chars().all(char::is_whitespace);
         if let Some(last) = self.fragments.last_mut() {
             let em = size.abs().max(f64::MIN_POSITIVE);
             let same_line =
                 (last.y - y).abs() <= 0.01 * em && (last.size - size).abs() <= 0.01 * em;
-            if same_line && (x - self.pen_end).abs() <= ADJACENT_RUN_GAP * em {
+            let last_blank = last.text.chars().all(char::is_whitespace);
+            if same_line && !last_blank && (x - self.pen_end).abs() <= ADJACENT_RUN_GAP * em {
                 self.pen_end = x + width;
+                last.natural += natural;
                 if blank {
                     self.pending_space |= !text.is_empty();
                     return;
@@ -775,23 +793,30 @@ impl Collector {
                 }
                 last.text.push_str(text);
                 last.width = last.width.max(x + width - last.x);
+                if last.space.is_none() {
+                    last.space = space;
+                }
                 self.bytes += text.len();
                 return;
             }
+            if std::mem::take(&mut self.pending_space) && !last_blank {
+                last.text.push(' ');
+            }
         }
-        if blank {
+        if blank && text.is_empty() {
             return;
         }
         self.pending_space = false;
         self.pen_end = x + width;
         self.bytes += text.len();
         self.fragments.push(Fragment {
-            text: text.to_owned(),
+            text: if blank { " ".to_owned() } else { text.to_owned() },
             x,
             y,
             width,
             size,
             space,
+            natural,
         });
     }
 }
@@ -942,6 +967,7 @@ mod tests {
                 width,
                 size: 10.0,
                 space: None,
+                natural: width,
             };
             out.push_run(text, at);
         }
