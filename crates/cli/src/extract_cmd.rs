@@ -26,6 +26,8 @@ struct JsonOutput<'a> {
     pages: u32,
     chars: u32,
     truncated: bool,
+    /// Per mille of drawn glyphs with a Unicode mapping (the rest are dropped).
+    mapped_permille: u16,
     text: &'a str,
 }
 
@@ -38,6 +40,7 @@ pub fn run(args: Args) -> Result<(), WireError> {
             pages: extracted.pages,
             chars: extracted.chars,
             truncated: extracted.truncated,
+            mapped_permille: extracted.mapped_permille,
             text: &extracted.text,
         })
         .map_err(|error| ErrorKind::InternalPanic.with_cause(format!("encoding JSON: {error}")))?;

@@ -45,7 +45,7 @@ fn normalise_spaces(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut pending_space = false;
     for ch in line.chars() {
-        if is_invisible(ch) {
+        if is_invisible(ch) || (crate::quality::is_unmapped(ch) && !ch.is_control()) {
             continue;
         }
         if ch.is_whitespace() || ch.is_control() {
@@ -320,6 +320,24 @@ impl WrapEvidence {
             }
         }
         let enough = breaks >= MIN_BREAKS;
+        if std::env::var_os("NARRATIX_DEBUG_GAPS").is_some() {
+            eprintln!("wrap evidence: breaks {breaks} spaced {spaced} roomy {roomy}");
+            for index in 1..lines.len() {
+                let (prev, fills) = lines[index - 1];
+                let next = lines[index].0;
+                if wraps_korean(prev, next, fills) {
+                    eprintln!(
+                        "  slack {:6.2} em stretch {:6.2} first {:5.2} space {:4.2} {:?}|{:?}",
+                        slack[index - 1] / prev.size,
+                        prev.stretch / prev.size,
+                        next.first_advance / prev.size,
+                        prev.space / prev.size,
+                        prev.text.chars().rev().take(3).collect::<String>(),
+                        next.text.chars().take(3).collect::<String>()
+                    );
+                }
+            }
+        }
         WrapEvidence {
             shows_break_spaces: enough && spaced as f64 >= BREAK_SPACES_SHARE * breaks as f64,
             wraps_anywhere: enough && (roomy as f64) < ROOMY_BREAKS_SHARE * breaks as f64,
@@ -330,6 +348,10 @@ impl WrapEvidence {
     /// space) is inside a word.
     fn breaks_inside_word(&self, prev: &Line, next: &Line, slack: f64) -> bool {
         if prev.trailing_space || next.leading_space || !wraps_korean(prev, next, true) {
+            return false;
+        }
+        // Korean puts a space after a sentence's full stop, question or exclamation mark.
+        if prev.text.ends_with(['.', '?', '!']) {
             return false;
         }
         if self.shows_break_spaces {

@@ -62,6 +62,8 @@ pub(crate) struct Line {
     /// How much wider the line stands than its glyphs' own advances: the stretch a
     /// justifying producer gave it (negative where it shrank it).
     pub stretch: f64,
+    /// Widths of the word gaps the producer drew without a space glyph.
+    pub synthetic_gaps: Vec<f64>,
 }
 
 impl AsRef<str> for Line {
@@ -83,6 +85,7 @@ impl Line {
             first_advance: 1.0,
             space: 0.25,
             stretch: 0.0,
+            synthetic_gaps: Vec::new(),
         }
     }
 }
@@ -123,22 +126,29 @@ pub(crate) fn lines_from_fragments(fragments: &[Fragment]) -> Vec<Line> {
         .iter()
         .filter(|f| f.x.is_finite() && f.y.is_finite() && f.width.is_finite())
         .collect();
+    // A producer that draws space glyphs draws them on every line with a word space, so on
+    // its pages the glyphs decide, even on a line that happens to have none.
+    let draws_spaces = order.iter().any(|f| f.text.contains(' ') || f.text.trim().is_empty());
     let sequential = group_consecutive(&order);
     let upward_jumps = sequential
         .windows(2)
         .filter(|pair| pair[1][0].y > pair[0][0].y + line_height(pair[0][0]) * SAME_LINE)
         .count();
     if (upward_jumps as f64) <= sequential.len() as f64 * SCRAMBLED_JUMPS_PER_LINE {
-        return sequential
+        let mut lines: Vec<Line> = sequential
             .iter()
-            .map(|members| join_fragments(members))
+            .map(|members| join_fragments(members, draws_spaces))
             .collect();
+        discount_synthetic_spaces(&mut lines);
+        return lines;
     }
     order.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
-    group_consecutive(&order)
+    let mut lines: Vec<Line> = group_consecutive(&order)
         .iter()
-        .map(|members| join_fragments(members))
-        .collect()
+        .map(|members| join_fragments(members, draws_spaces))
+        .collect();
+    discount_synthetic_spaces(&mut lines);
+    lines
 }
 
 /// Runs of consecutive fragments on the same baseline, each sorted left to right.
@@ -165,18 +175,19 @@ fn line_height(fragment: &Fragment) -> f64 {
     fragment.size.abs().max(1.0)
 }
 
-fn join_fragments(members: &[&Fragment]) -> Line {
+fn join_fragments(members: &[&Fragment], page_draws_spaces: bool) -> Line {
     let size = members.first().map_or(10.0, |f| f.size.abs().max(1.0));
     let is_blank = |f: &Fragment| f.text.chars().all(char::is_whitespace);
     let texts: Vec<&Fragment> = members.iter().copied().filter(|f| !is_blank(f)).collect();
     let blanks: Vec<&Fragment> = members.iter().copied().filter(|f| is_blank(f)).collect();
-    let has_space_glyph = !blanks.is_empty() || texts.iter().any(|f| f.text.contains(' '));
+    let has_space_glyph = page_draws_spaces;
     let letter_spacing = letter_spacing(&texts);
     let mut text = String::new();
     let mut right = f64::MIN;
     let mut left = f64::MAX;
     let mut natural = 0.0;
     let mut previous: Option<&Fragment> = None;
+    let mut synthetic_gaps = Vec::new();
     for &fragment in &texts {
         if let Some(before) = previous {
             let gap = fragment.x - right;
@@ -184,10 +195,15 @@ fn join_fragments(members: &[&Fragment]) -> Line {
             let marked = blanks
                 .iter()
                 .any(|b| b.x >= right - 0.25 * b.size.abs() && b.x <= fragment.x);
-            if !spaced
-                && (marked || is_word_gap(gap, before, fragment, has_space_glyph, letter_spacing))
-            {
-                text.push(' ');
+            if !spaced {
+                if marked {
+                    text.push(' ');
+                } else if is_word_gap(gap, before, fragment, has_space_glyph, letter_spacing) {
+                    // A space the producer left out of its glyphs: counted at its own width
+                    // in the line's natural advance, so only the rest reads as stretch.
+                    text.push(' ');
+                    synthetic_gaps.push(gap);
+                }
             }
         }
         text.push_str(&fragment.text);
@@ -225,6 +241,25 @@ fn join_fragments(members: &[&Fragment]) -> Line {
         first_advance,
         space,
         stretch: (right - left) - natural,
+        synthetic_gaps,
+    }
+}
+
+/// On a page whose word gaps are positioning only, the natural width of a word space is
+/// what the least stretched lines show (the page's 20th-percentile gap): each line's
+/// stretch is its gaps' excess over it, not the gaps themselves.
+fn discount_synthetic_spaces(lines: &mut [Line]) {
+    let mut gaps: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.synthetic_gaps.iter().copied())
+        .collect();
+    if gaps.is_empty() {
+        return;
+    }
+    gaps.sort_by(f64::total_cmp);
+    let natural = gaps[gaps.len() / 5];
+    for line in lines {
+        line.stretch -= natural * line.synthetic_gaps.len() as f64;
     }
 }
 
@@ -276,6 +311,16 @@ fn is_word_gap(
     } else {
         WORD_GAP_OF_SPACE
     };
+    if std::env::var_os("NARRATIX_DEBUG_GAPS").is_some() {
+        eprintln!(
+            "gap {:.3} em  space {:.3} em  ls {:.3}  {:?}|{:?}",
+            gap / em,
+            space / em,
+            letter_spacing / em,
+            before.text.chars().rev().take(3).collect::<String>(),
+            after.text.chars().take(3).collect::<String>()
+        );
+    }
     gap > letter_spacing + share * space
 }
 

@@ -38,6 +38,14 @@ pub struct Extracted {
     pub chars: u32,
     /// `text` was cut at [`Limits::max_chars`].
     pub truncated: bool,
+    /// Per mille of the glyphs drawn as text that have a Unicode mapping (1000 when all
+    /// do): the others are dropped from `text`. Under 500 the file is `Extract.NoText`.
+    #[serde(default = "all_mapped")]
+    pub mapped_permille: u16,
+}
+
+fn all_mapped() -> u16 {
+    1000
 }
 
 /// Extracts the text in this process. A panic in the parser becomes
@@ -74,7 +82,7 @@ pub fn extract_with(
         pdf::page_lines_with(bytes, limits, started, reader)
     }))
     .map_err(|_| ExtractError::Corrupt("the PDF parser panicked on this file".into()))??;
-    quality::check_text_layer(&pages)?;
+    let mapped_share = quality::check_text_layer(&pages)?;
     let page_count = pages.len();
     let text = clean::assemble(pages);
     let (text, truncated) = quality::truncate(text, limits.max_chars);
@@ -85,5 +93,6 @@ pub fn extract_with(
         pages,
         chars,
         truncated,
+        mapped_permille: (mapped_share * 1000.0).floor() as u16,
     })
 }

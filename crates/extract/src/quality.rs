@@ -5,12 +5,15 @@ use crate::ExtractError;
 
 /// Fewer visible characters per page than this on average means no real text layer.
 const MIN_CHARS_PER_PAGE: usize = 20;
-/// This share (1/20 = 5%) or more of unmapped characters means the glyphs have no Unicode.
-const MAX_UNMAPPED_PER_TWENTY: usize = 1;
+/// Under this share of glyphs with a Unicode mapping, what is left is too little to label:
+/// the text layer is mostly unmapped glyph ids. Above it the document is extracted, the
+/// unmapped glyphs dropped, and the share reported as [`crate::Extracted::mapped_permille`].
+const MIN_MAPPED_SHARE: f64 = 0.5;
 
 /// Judges the raw text the parser produced (before cleaning, so unmapped glyphs are still
-/// visible): image-only pages and glyph ids without a Unicode mapping are `NoText`.
-pub(crate) fn check_text_layer(raw_pages: &[Vec<Line>]) -> Result<(), ExtractError> {
+/// visible): image-only pages and text layers mostly without a Unicode mapping are
+/// `NoText`. Returns the share of visible glyphs that are mapped.
+pub(crate) fn check_text_layer(raw_pages: &[Vec<Line>]) -> Result<f64, ExtractError> {
     let pages = raw_pages.len().max(1);
     let mut visible = 0usize;
     let mut unmapped = 0usize;
@@ -32,7 +35,8 @@ pub(crate) fn check_text_layer(raw_pages: &[Vec<Line>]) -> Result<(), ExtractErr
             "no text layer on {pages} page(s): image-only or scanned"
         )));
     }
-    if unmapped * 20 >= visible * MAX_UNMAPPED_PER_TWENTY {
+    let mapped_share = (visible - unmapped) as f64 / visible as f64;
+    if mapped_share < MIN_MAPPED_SHARE {
         return Err(ExtractError::NoText(format!(
             "{}% of {visible} characters have no Unicode mapping",
             unmapped * 100 / visible
@@ -44,12 +48,12 @@ pub(crate) fn check_text_layer(raw_pages: &[Vec<Line>]) -> Result<(), ExtractErr
             "only {usable} characters on {pages} page(s): image-only or scanned"
         )));
     }
-    Ok(())
+    Ok(mapped_share)
 }
 
 /// NUL, the replacement character, private-use code points and control characters are what
 /// a font without a usable Unicode mapping decodes to.
-fn is_unmapped(ch: char) -> bool {
+pub(crate) fn is_unmapped(ch: char) -> bool {
     ch == '\u{FFFD}'
         || ch.is_control()
         || matches!(ch, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}')
@@ -101,11 +105,15 @@ mod tests {
             check_text_layer(&pages(&[&garbage])),
             Err(ExtractError::NoText(_))
         ));
-        let mostly_fine = format!("{}{}", "가".repeat(90), "\u{FFFD}".repeat(5));
+        let mostly_unmapped = format!("{}{}", "가".repeat(40), "\u{FFFD}".repeat(60));
         assert!(matches!(
-            check_text_layer(&pages(&[&mostly_fine])),
+            check_text_layer(&pages(&[&mostly_unmapped])),
             Err(ExtractError::NoText(_))
         ));
+        // A few glyphs without a mapping (5%) do not turn a readable document away.
+        let mostly_fine = format!("{}{}", "가".repeat(95), "\u{FFFD}".repeat(5));
+        let share = check_text_layer(&pages(&[&mostly_fine])).expect("mostly mapped");
+        assert!((share - 0.95).abs() < 1e-9, "{share}");
     }
 
     #[test]

@@ -1,17 +1,22 @@
 //! The own content-stream reader against the PDF library's general extractor: on every
-//! corpus document the own reader reads every page by itself and the final text is the
-//! same, space for space; on every hostile file both end the same way.
+//! corpus document (and every held-out one) the own reader reads every page by itself
+//! (`Reader::Own`: no page falls back) and its text is never further from the ground truth
+//! than the library's, in words and in characters; on every hostile file both end the same
+//! way. (The library's text is no longer the reference space for space: the own reader
+//! sees the space glyphs and natural advances the spacing rule needs, which the library's
+//! fragments do not carry.)
 
 #[path = "support/mod.rs"]
 mod support;
 
 use narratix_extract::{extract_with, Limits, Reader};
-use support::{corpus, repo_root, word_accuracy};
+use support::{accuracy, corpus, repo_root, word_accuracy};
 
 #[test]
-fn own_reader_reads_the_whole_corpus_as_the_library_does() {
-    let documents = corpus(&repo_root().join("tests/fixtures/corpus"));
+fn own_reader_reads_the_whole_corpus_at_least_as_well_as_the_library() {
+    let mut documents = corpus(&repo_root().join("tests/fixtures/corpus"));
     assert!(documents.len() >= 10, "corpus missing: {}", documents.len());
+    documents.extend(corpus(&repo_root().join("tests/fixtures/heldout")));
     let limits = Limits::default();
     let mut differences = Vec::new();
     for doc in &documents {
@@ -20,13 +25,19 @@ fn own_reader_reads_the_whole_corpus_as_the_library_does() {
             .unwrap_or_else(|e| panic!("{}: own reader: {e}", doc.truth.id));
         let library = extract_with(&bytes, &limits, Reader::Library)
             .unwrap_or_else(|e| panic!("{}: library: {e}", doc.truth.id));
-        println!(
-            "{:<20} word accuracy own {:.4}  library {:.4}",
-            doc.truth.id,
+        let (own_words, library_words) = (
             word_accuracy(&own.text, &doc.truth.text),
-            word_accuracy(&library.text, &doc.truth.text)
+            word_accuracy(&library.text, &doc.truth.text),
         );
-        if own != library {
+        let (own_chars, library_chars) = (
+            accuracy(&own.text, &doc.truth.text),
+            accuracy(&library.text, &doc.truth.text),
+        );
+        println!(
+            "{:<20} word accuracy own {own_words:.4}  library {library_words:.4}",
+            doc.truth.id,
+        );
+        if own_words < library_words || own_chars < library_chars {
             differences.push(first_difference(&doc.truth.id, &own.text, &library.text));
         }
     }
@@ -49,7 +60,7 @@ fn both_readers_end_every_hostile_file_the_same_way() {
         let auto = extract_with(&bytes, &limits, Reader::Auto);
         let library = extract_with(&bytes, &limits, Reader::Library);
         let same = match (&auto, &library) {
-            (Ok(a), Ok(b)) => a == b,
+            (Ok(a), Ok(b)) => a.pages == b.pages,
             (Err(a), Err(b)) => a.kind() == b.kind(),
             _ => false,
         };

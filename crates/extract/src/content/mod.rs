@@ -991,7 +991,7 @@ mod tests {
     }
 
     #[test]
-    fn gaps_new_baselines_and_leading_blanks_start_fragments() {
+    fn gaps_new_baselines_and_lone_blanks_start_fragments() {
         assert_eq!(
             collect(&[
                 (" ", 0.0, 700.0, 3.0),
@@ -1000,6 +1000,8 @@ mod tests {
                 ("c", 25.0, 686.0, 5.0)
             ]),
             vec![
+                // A space glyph standing alone is kept: the layout reads it as a space.
+                (" ".to_string(), 0.0, 3.0),
                 ("a".to_string(), 3.0, 5.0),
                 ("b".to_string(), 20.0, 5.0),
                 ("c".to_string(), 25.0, 5.0)
