@@ -27,6 +27,8 @@ pub struct Pair {
 #[derive(Debug, Deserialize)]
 pub struct Truth {
     pub id: String,
+    #[serde(default)]
+    pub producer: String,
     pub pages: u32,
     pub text: String,
     pub pairs: Vec<Pair>,
