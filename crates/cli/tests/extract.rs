@@ -117,7 +117,10 @@ fn json_output_has_counts_and_text() {
         .map(String::as_str)
         .collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["chars", "mapped_permille", "pages", "text", "truncated"]);
+    assert_eq!(
+        keys,
+        ["chars", "mapped_permille", "pages", "text", "truncated"]
+    );
     let text = json["text"].as_str().expect("text");
     assert_eq!(json["pages"], truth["pages"]);
     assert_eq!(json["chars"].as_u64(), Some(text.chars().count() as u64));

@@ -237,7 +237,11 @@ fn main() {
                 .map(|(_, v)| *v)
                 .collect();
             let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
-            (values.len(), mean, values.iter().copied().fold(1.0, f64::min))
+            (
+                values.len(),
+                mean,
+                values.iter().copied().fold(1.0, f64::min),
+            )
         };
         let ((n, am, aw), (_, bm, bw)) = (of(a), of(b));
         println!("| {producer} | {n} | {am:.4} / {aw:.4} | {bm:.4} / {bw:.4} |");

@@ -27,7 +27,9 @@ fn hangul_words(text: &str) -> HashMap<String, usize> {
 }
 
 fn common(a: &HashMap<String, usize>, b: &HashMap<String, usize>) -> usize {
-    a.iter().map(|(w, n)| (*n).min(*b.get(w).unwrap_or(&0))).sum()
+    a.iter()
+        .map(|(w, n)| (*n).min(*b.get(w).unwrap_or(&0)))
+        .sum()
 }
 
 fn main() {
@@ -54,11 +56,17 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
         .collect();
     files.sort();
-    println!("| file | producer | ours | pdftotext Hangul words | F1 | only ours | only pdftotext |");
+    println!(
+        "| file | producer | ours | pdftotext Hangul words | F1 | only ours | only pdftotext |"
+    );
     println!("|---|---|---|---:|---:|---:|---:|");
     let mut scores = Vec::new();
     for path in files {
-        let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         let bytes = std::fs::read(&path).expect("read");
         let reference = Command::new("pdftotext")
             .args(["-enc", "UTF-8"])
@@ -108,6 +116,9 @@ fn main() {
     if !scores.is_empty() {
         let mean = scores.iter().sum::<f64>() / scores.len() as f64;
         let worst = scores.iter().copied().fold(1.0, f64::min);
-        println!("\nHangul-word F1 vs pdftotext over {} files: mean {mean:.3}, worst {worst:.3}", scores.len());
+        println!(
+            "\nHangul-word F1 vs pdftotext over {} files: mean {mean:.3}, worst {worst:.3}",
+            scores.len()
+        );
     }
 }

@@ -69,7 +69,11 @@ fn print_diffs(got: &str, want: &str) {
                 j += 1;
             }
         }
-        println!("   got  {:?}\n   want {:?}", g[si..i].join(" "), w[sj..j].join(" "));
+        println!(
+            "   got  {:?}\n   want {:?}",
+            g[si..i].join(" "),
+            w[sj..j].join(" ")
+        );
         shown += 1;
         if shown >= 25 {
             break;

@@ -317,31 +317,11 @@ impl WrapEvidence {
             if prev.trailing_space || next.leading_space {
                 spaced += 1;
             }
-            if slack[index - 1]
-                > next.first_advance + prev.space + ROOM_TOLERANCE * prev.size
-            {
+            if slack[index - 1] > next.first_advance + prev.space + ROOM_TOLERANCE * prev.size {
                 roomy += 1;
             }
         }
         let enough = breaks >= MIN_BREAKS;
-        if std::env::var_os("NARRATIX_DEBUG_GAPS").is_some() {
-            eprintln!("wrap evidence: breaks {breaks} spaced {spaced} roomy {roomy}");
-            for index in 1..lines.len() {
-                let (prev, fills) = lines[index - 1];
-                let next = lines[index].0;
-                if wraps_korean(prev, next, fills) {
-                    eprintln!(
-                        "  slack {:6.2} em stretch {:6.2} first {:5.2} space {:4.2} {:?}|{:?}",
-                        slack[index - 1] / prev.size,
-                        prev.stretch / prev.size,
-                        next.first_advance / prev.size,
-                        prev.space / prev.size,
-                        prev.text.chars().rev().take(3).collect::<String>(),
-                        next.text.chars().take(3).collect::<String>()
-                    );
-                }
-            }
-        }
         WrapEvidence {
             shows_break_spaces: enough && spaced as f64 >= BREAK_SPACES_SHARE * breaks as f64,
             wraps_anywhere: enough && (roomy as f64) < ROOMY_BREAKS_SHARE * breaks as f64,

@@ -128,7 +128,9 @@ pub(crate) fn lines_from_fragments(fragments: &[Fragment]) -> Vec<Line> {
         .collect();
     // A producer that draws space glyphs draws them on every line with a word space, so on
     // its pages the glyphs decide, even on a line that happens to have none.
-    let draws_spaces = order.iter().any(|f| f.text.contains(' ') || f.text.trim().is_empty());
+    let draws_spaces = order
+        .iter()
+        .any(|f| f.text.contains(' ') || f.text.trim().is_empty());
     let sequential = group_consecutive(&order);
     let upward_jumps = sequential
         .windows(2)
@@ -217,11 +219,13 @@ fn join_fragments(members: &[&Fragment], page_draws_spaces: bool) -> Line {
     }
     let first = texts.first();
     let last = texts.last();
-    let leading_space = first.is_some_and(|f| {
-        f.text.starts_with(' ') || blanks.iter().any(|b| b.x < f.x)
-    });
+    let leading_space =
+        first.is_some_and(|f| f.text.starts_with(' ') || blanks.iter().any(|b| b.x < f.x));
     let trailing_space = last.is_some_and(|f| {
-        f.text.ends_with(' ') || blanks.iter().any(|b| b.x >= f.x + f.width - 0.25 * f.size.abs())
+        f.text.ends_with(' ')
+            || blanks
+                .iter()
+                .any(|b| b.x >= f.x + f.width - 0.25 * f.size.abs())
     });
     let first_advance = first.map_or(size, |f| {
         let glyphs = f.text.trim_start().chars().count().max(1);
@@ -299,7 +303,10 @@ fn is_word_gap(
     if line_has_space_glyph {
         return gap > (COLUMN_GAP_EM * em).max(COLUMN_GAP_SPACES * space);
     }
-    let script_change = match (before.text.trim_end().chars().last(), after.text.chars().next()) {
+    let script_change = match (
+        before.text.trim_end().chars().last(),
+        after.text.chars().next(),
+    ) {
         (Some(a), Some(b)) => {
             is_hangul(a) != is_hangul(b)
                 && (before.space != after.space || (before.size - after.size).abs() > 0.01)
@@ -311,16 +318,6 @@ fn is_word_gap(
     } else {
         WORD_GAP_OF_SPACE
     };
-    if std::env::var_os("NARRATIX_DEBUG_GAPS").is_some() {
-        eprintln!(
-            "gap {:.3} em  space {:.3} em  ls {:.3}  {:?}|{:?}",
-            gap / em,
-            space / em,
-            letter_spacing / em,
-            before.text.chars().rev().take(3).collect::<String>(),
-            after.text.chars().take(3).collect::<String>()
-        );
-    }
     gap > letter_spacing + share * space
 }
 

@@ -261,7 +261,11 @@ impl Font {
                 Native::Nothing => None,
             });
         font.space_width = space_code.map(|code| {
-            let length = if scheme == CodeScheme::TwoByte || code > 0xFF { 2 } else { 1 };
+            let length = if scheme == CodeScheme::TwoByte || code > 0xFF {
+                2
+            } else {
+                1
+            };
             font.glyph(code, length).width
         });
         font
@@ -339,15 +343,60 @@ fn base_encoding(name: &str) -> Option<[Option<char>; 256]> {
 
 /// `StandardEncoding` above 0x7F.
 const STANDARD_HIGH: [(u8, char); 54] = [
-    (0xA1, '¡'), (0xA2, '¢'), (0xA3, '£'), (0xA4, '⁄'), (0xA5, '¥'), (0xA6, 'ƒ'),
-    (0xA7, '§'), (0xA8, '¤'), (0xA9, '\''), (0xAA, '“'), (0xAB, '«'), (0xAC, '‹'),
-    (0xAD, '›'), (0xAE, 'ﬁ'), (0xAF, 'ﬂ'), (0xB1, '–'), (0xB2, '†'), (0xB3, '‡'),
-    (0xB4, '·'), (0xB6, '¶'), (0xB7, '•'), (0xB8, '‚'), (0xB9, '„'), (0xBA, '”'),
-    (0xBB, '»'), (0xBC, '…'), (0xBD, '‰'), (0xBF, '¿'), (0xC1, '`'), (0xC2, '´'),
-    (0xC3, 'ˆ'), (0xC4, '˜'), (0xC5, '¯'), (0xC6, '˘'), (0xC7, '˙'), (0xC8, '¨'),
-    (0xCA, '˚'), (0xCB, '¸'), (0xCD, '˝'), (0xCE, '˛'), (0xCF, 'ˇ'), (0xD0, '—'),
-    (0xE1, 'Æ'), (0xE3, 'ª'), (0xE8, 'Ł'), (0xE9, 'Ø'), (0xEA, 'Œ'), (0xEB, 'º'),
-    (0xF1, 'æ'), (0xF5, 'ı'), (0xF8, 'ł'), (0xF9, 'ø'), (0xFA, 'œ'), (0xFB, 'ß'),
+    (0xA1, '¡'),
+    (0xA2, '¢'),
+    (0xA3, '£'),
+    (0xA4, '⁄'),
+    (0xA5, '¥'),
+    (0xA6, 'ƒ'),
+    (0xA7, '§'),
+    (0xA8, '¤'),
+    (0xA9, '\''),
+    (0xAA, '“'),
+    (0xAB, '«'),
+    (0xAC, '‹'),
+    (0xAD, '›'),
+    (0xAE, 'ﬁ'),
+    (0xAF, 'ﬂ'),
+    (0xB1, '–'),
+    (0xB2, '†'),
+    (0xB3, '‡'),
+    (0xB4, '·'),
+    (0xB6, '¶'),
+    (0xB7, '•'),
+    (0xB8, '‚'),
+    (0xB9, '„'),
+    (0xBA, '”'),
+    (0xBB, '»'),
+    (0xBC, '…'),
+    (0xBD, '‰'),
+    (0xBF, '¿'),
+    (0xC1, '`'),
+    (0xC2, '´'),
+    (0xC3, 'ˆ'),
+    (0xC4, '˜'),
+    (0xC5, '¯'),
+    (0xC6, '˘'),
+    (0xC7, '˙'),
+    (0xC8, '¨'),
+    (0xCA, '˚'),
+    (0xCB, '¸'),
+    (0xCD, '˝'),
+    (0xCE, '˛'),
+    (0xCF, 'ˇ'),
+    (0xD0, '—'),
+    (0xE1, 'Æ'),
+    (0xE3, 'ª'),
+    (0xE8, 'Ł'),
+    (0xE9, 'Ø'),
+    (0xEA, 'Œ'),
+    (0xEB, 'º'),
+    (0xF1, 'æ'),
+    (0xF5, 'ı'),
+    (0xF8, 'ł'),
+    (0xF9, 'ø'),
+    (0xFA, 'œ'),
+    (0xFB, 'ß'),
 ];
 
 /// `MacRomanEncoding` from 0x80 to 0xFF, in code order (PDF's table: 0xCA is a space, 0xDB
@@ -498,7 +547,9 @@ fn simple_encoding(
         Some(PdfObject::Name(name)) => (Some(name.0.clone()), None),
         Some(PdfObject::Dictionary(encoding)) => (
             name_of(encoding.get("BaseEncoding"), document),
-            encoding.get("Differences").and_then(|d| document.resolve(d).ok()),
+            encoding
+                .get("Differences")
+                .and_then(|d| document.resolve(d).ok()),
         ),
         _ => (None, None),
     };
@@ -577,7 +628,11 @@ fn load_type0(dict: &PdfDictionary, document: &Document<'_>) -> Result<Font, Uns
         Some("KSCms-UHC-H" | "KSCms-UHC-HW-H" | "KSC-EUC-H") => {
             (CodeScheme::Uhc, Native::Cp949, true, &[1, 2])
         }
-        _ => return Err(Unsupported("Type0 font in an encoding the own reader does not know")),
+        _ => {
+            return Err(Unsupported(
+                "Type0 font in an encoding the own reader does not know",
+            ))
+        }
     };
     let (texts, text_index) =
         to_unicode(dict, document, lengths)?.unwrap_or_else(|| (Vec::new(), PagedTable::new()));

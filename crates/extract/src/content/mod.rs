@@ -810,7 +810,11 @@ impl Collector {
         self.pen_end = x + width;
         self.bytes += text.len();
         self.fragments.push(Fragment {
-            text: if blank { " ".to_owned() } else { text.to_owned() },
+            text: if blank {
+                " ".to_owned()
+            } else {
+                text.to_owned()
+            },
             x,
             y,
             width,
