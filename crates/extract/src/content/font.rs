@@ -85,8 +85,6 @@ pub(crate) struct Font {
     default_width: f64,
     /// Advance of the code that reads as a space, in thousandths of the font size.
     pub space_width: Option<f64>,
-    /// The font's em as a share of the text size (`FontMatrix` of a Type3 font; 1 otherwise).
-    pub em_scale: f64,
 }
 
 /// What one glyph reads as.
@@ -235,7 +233,6 @@ impl Font {
         widths: PagedTable<f32>,
         widths_by_korea1_cid: bool,
         default_width: f64,
-        em_scale: f64,
     ) -> Font {
         let mut font = Font {
             scheme,
@@ -246,7 +243,6 @@ impl Font {
             widths_by_korea1_cid,
             default_width,
             space_width: None,
-            em_scale,
         };
         let space_code = font
             .text_index
@@ -422,8 +418,10 @@ fn load_simple(
         Some(descriptor) => optional_number(descriptor.get("MissingWidth"), document)?,
         None => None,
     };
-    // Type3 glyph space: widths scale by FontMatrix (0.001 for a 1000-unit em).
-    let (width_scale, em_scale) = if type3 {
+    // Type3 glyph space: widths scale by FontMatrix (0.001 for a 1000-unit em). The em
+    // stays the text size, whatever units the glyphs are drawn in (a FontMatrix of 1 and
+    // widths near 1 is as common as 0.001 and widths near 1000).
+    let width_scale = if type3 {
         let matrix = match dict.get("FontMatrix").map(|m| document.resolve(m)) {
             Some(Ok(PdfObject::Array(items))) => items
                 .0
@@ -434,9 +432,9 @@ fn load_simple(
         }
         .filter(|m| m.len() == 6 && m[0] != 0.0 && m[3] != 0.0)
         .ok_or(Unsupported("Type3 font without a usable FontMatrix"))?;
-        (matrix[0] * 1000.0, (matrix[3] * 1000.0).abs())
+        matrix[0] * 1000.0
     } else {
-        (1.0, 1.0)
+        1.0
     };
     let standard = standard_font(dict, document);
     let (mut texts, mut text_index) =
@@ -506,7 +504,6 @@ fn load_simple(
         widths,
         false,
         default_width,
-        em_scale,
     ))
 }
 
@@ -651,7 +648,6 @@ fn load_type0(dict: &PdfDictionary, document: &Document<'_>) -> Result<Font, Uns
         widths,
         by_korea1_cid,
         default_width,
-        1.0,
     ))
 }
 

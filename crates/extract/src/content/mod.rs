@@ -548,7 +548,7 @@ impl Run<'_, '_, '_> {
         let y_scale = rendering[2].hypot(rendering[3]);
         let page_units = state.horizontal_scale.abs() * x_scale;
         let width = advance * page_units;
-        let size = state.font_size * y_scale * font.em_scale;
+        let size = state.font_size * y_scale;
         let space = font
             .space_width
             .map(|w| (w / 1000.0 * state.font_size + state.char_space) * page_units)
