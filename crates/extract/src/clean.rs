@@ -220,39 +220,127 @@ fn is_number(token: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 // Paragraphs
 
-/// How far (in font sizes) short of the page's right text edge a line may end and still
-/// count as full: a wrapped line ends short by at most the word that did not fit.
-const FULL_LINE_SLACK: f64 = 4.0;
-/// The same for a line that ends a sentence, which more likely ends its paragraph.
+/// A line that ends a sentence ends its paragraph unless it comes this close (in font
+/// sizes) to its block's right edge.
 const FULL_SENTENCE_SLACK: f64 = 1.0;
+/// The room a line leaves must fall short of the next line's first word and a space by
+/// this share of the font size for the break between them to be a wrap.
+const FIT_TOLERANCE: f64 = 0.25;
+/// Consecutive lines whose baselines stand further apart than this many font sizes are in
+/// different text blocks.
+const BLOCK_LINE_GAP: f64 = 3.0;
+/// Lines whose font sizes differ by more than this ratio are a heading and its body, or two
+/// separate blocks: a wrapped paragraph keeps its size.
+const WRAP_SIZE_RATIO: f64 = 1.2;
 
-/// Joins the lines of all pages into paragraphs: a line that reaches the right edge of the
-/// text continues in the next line (also across a page break) unless the next line starts a
-/// new item. Where a line wraps inside Korean text, what the document shows decides whether
-/// the producer broke it at a space or inside a word (see [`WrapEvidence`]).
-pub(crate) fn join_paragraphs(pages: &[Vec<Line>]) -> String {
-    let mut lines: Vec<(&Line, bool)> = Vec::new(); // (line, reaches the right edge)
-    let mut slack: Vec<f64> = Vec::new(); // room left on the line before justification
-    for page in pages {
-        let right_edge = page.iter().map(|l| l.right).fold(f64::MIN, f64::max);
-        for line in page {
-            let allowance = if line.text.ends_with(['.', '!', '?', '。']) {
-                FULL_SENTENCE_SLACK
-            } else {
-                FULL_LINE_SLACK
-            };
-            lines.push((line, line.right >= right_edge - allowance * line.size));
-            slack.push(right_edge - line.right + line.stretch);
+/// One line with where it stands among its neighbours.
+struct Placed<'a> {
+    line: &'a Line,
+    /// Right edge of the line's text block (the run of lines it stands in).
+    block_right: f64,
+    /// The line continues the text block of the line before it.
+    same_block: bool,
+    /// Lines in the block: in one of two lines, the longer sets the block's edge, so the
+    /// room the shorter leaves says nothing of where the producer wraps.
+    block_lines: usize,
+}
+
+/// The text blocks of one page, in reading order: runs of consecutive lines that overlap
+/// horizontally and stand close above one another. A line's block's right edge is where its
+/// lines wrap (a page's body, a column, a slide's text box, a table cell).
+fn place(page: &[Line], continues_previous_page: impl Fn(&Line) -> bool) -> Vec<Placed<'_>> {
+    let mut placed: Vec<Placed<'_>> = Vec::with_capacity(page.len());
+    let mut block_start = 0;
+    for (index, line) in page.iter().enumerate() {
+        let same_block = match index.checked_sub(1).map(|i| &page[i]) {
+            Some(prev) => {
+                let overlap = prev.right.min(line.right) > prev.left.max(line.left);
+                let near = (prev.y - line.y).abs() <= BLOCK_LINE_GAP * prev.size.max(line.size);
+                overlap && near
+            }
+            None => continues_previous_page(line),
+        };
+        if !same_block && index > 0 {
+            close_block(&mut placed[block_start..]);
+            block_start = index;
         }
+        placed.push(Placed {
+            line,
+            block_right: line.right,
+            same_block,
+            block_lines: 1,
+        });
     }
-    let evidence = WrapEvidence::of(&lines, &slack);
+    close_block(&mut placed[block_start..]);
+    placed
+}
+
+fn close_block(block: &mut [Placed<'_>]) {
+    let right = block.iter().map(|p| p.line.right).fold(f64::MIN, f64::max);
+    let lines = block.len();
+    for placed in block {
+        placed.block_right = right;
+        placed.block_lines = lines;
+    }
+}
+
+impl Placed<'_> {
+    /// Room left on the line before its block's right edge, with what justification
+    /// stretched it by: the room the producer had when it broke the line.
+    fn room(&self) -> f64 {
+        (self.block_right - self.line.right).max(0.0) + self.line.stretch.max(0.0)
+    }
+}
+
+/// Whether the producer wrapped `prev` into `next` (rather than ending a paragraph, a
+/// heading, a table row or a text box): the two stand in one block at one size, and the
+/// room `prev` left would not have taken the first word of `next`.
+fn wraps(prev: &Placed<'_>, next: &Placed<'_>) -> bool {
+    let (line, following) = (prev.line, next.line);
+    if !next.same_block || line.hard_break || line.column_gap || following.column_gap {
+        return false;
+    }
+    let (small, large) = if line.size < following.size {
+        (line.size, following.size)
+    } else {
+        (following.size, line.size)
+    };
+    if large > small * WRAP_SIZE_RATIO {
+        return false;
+    }
+    if line.text.ends_with(['.', '!', '?', '。'])
+        && prev.block_right - line.right > FULL_SENTENCE_SLACK * line.size
+    {
+        return false;
+    }
+    prev.room() < following.first_word + line.space + FIT_TOLERANCE * line.size
+}
+
+/// Joins the lines of all pages into paragraphs: a line the producer wrapped continues in
+/// the next line (also across a page break) unless the next line starts a new item. Where
+/// a line wraps inside Korean text, what the document shows decides whether the producer
+/// broke it at a space or inside a word (see [`WrapEvidence`]).
+pub(crate) fn join_paragraphs(pages: &[Vec<Line>]) -> String {
+    let mut placed: Vec<Placed<'_>> = Vec::new();
+    for page in pages {
+        let previous = placed.last().map(|p| p.line);
+        placed.extend(place(page, |first| {
+            previous.is_some_and(|last| last.right.min(first.right) > last.left.max(first.left))
+        }));
+    }
+    let wrapped: Vec<bool> = (1..placed.len())
+        .map(|i| wraps(&placed[i - 1], &placed[i]))
+        .collect();
+    let evidence = WrapEvidence::of(&placed, &wrapped);
     let mut out = String::new();
-    for (index, &(line, _)) in lines.iter().enumerate() {
+    for (index, next) in placed.iter().enumerate() {
+        let line = next.line;
         if index > 0 {
-            let (prev, prev_fills) = lines[index - 1];
-            match join_with(&prev.text, &line.text, prev_fills) {
+            let prev = &placed[index - 1];
+            let wrap = wrapped[index - 1];
+            match join_with(&prev.line.text, &line.text, wrap) {
                 Join::Break => out.push('\n'),
-                Join::Space if evidence.breaks_inside_word(prev, line, slack[index - 1]) => {}
+                Join::Space if evidence.breaks_inside_word(prev, line) => {}
                 Join::Space => out.push(' '),
                 Join::Dehyphenate => {
                     out.pop();
@@ -265,10 +353,9 @@ pub(crate) fn join_paragraphs(pages: &[Vec<Line>]) -> String {
     out
 }
 
-/// A line a word may wrap from into the next line: it fills the width and the next line
-/// continues it, with Hangul on either side of the break.
-fn wraps_korean(prev: &Line, next: &Line, prev_fills: bool) -> bool {
-    join_with(&prev.text, &next.text, prev_fills) == Join::Space
+/// A wrap from one line into the next with Hangul on either side of the break.
+fn wraps_korean(prev: &Line, next: &Line, wrap: bool) -> bool {
+    join_with(&prev.text, &next.text, wrap) == Join::Space
         && (prev.text.chars().last().is_some_and(is_hangul)
             || next.text.chars().next().is_some_and(is_hangul))
 }
@@ -286,6 +373,14 @@ fn wraps_korean(prev: &Line, next: &Line, prev_fills: bool) -> bool {
 struct WrapEvidence {
     shows_break_spaces: bool,
     wraps_anywhere: bool,
+    /// How often each word stands whole inside a line (not at either end, where a wrap may
+    /// have cut it): the document's own spelling of its words.
+    words: HashMap<String, u32>,
+}
+
+/// A word as the vocabulary counts it: without the punctuation around it.
+fn word_key(word: &str) -> &str {
+    word.trim_matches(|c: char| !c.is_alphanumeric())
 }
 
 /// Share of a document's Korean line breaks that carry a space glyph, from which the
@@ -297,51 +392,101 @@ const BREAK_SPACES_SHARE: f64 = 0.2;
 /// may wrap inside a word but prefers spaces, even on tight lines: it reads best as a
 /// producer that wraps at spaces.
 const ROOMY_BREAKS_SHARE: f64 = 0.1;
+/// Fewest lines a text block needs before the room its lines leave is measured.
+const MIN_BLOCK_LINES: usize = 3;
 /// Fewest Korean line breaks a document needs before its breaks say how it wraps.
 const MIN_BREAKS: usize = 4;
 /// Tolerance, in font sizes, of the room measurements.
 const ROOM_TOLERANCE: f64 = 0.1;
 
 impl WrapEvidence {
-    fn of(lines: &[(&Line, bool)], slack: &[f64]) -> WrapEvidence {
+    fn of(placed: &[Placed<'_>], wrapped: &[bool]) -> WrapEvidence {
         let mut breaks = 0usize;
         let mut spaced = 0usize;
+        let mut measured = 0usize;
         let mut roomy = 0usize;
-        for index in 1..lines.len() {
-            let (prev, fills) = lines[index - 1];
-            let next = lines[index].0;
-            if !wraps_korean(prev, next, fills) {
+        for index in 1..placed.len() {
+            let prev = &placed[index - 1];
+            let next = placed[index].line;
+            if !wraps_korean(prev.line, next, wrapped[index - 1]) {
                 continue;
             }
             breaks += 1;
-            if prev.trailing_space || next.leading_space {
+            if prev.line.trailing_space || next.leading_space {
                 spaced += 1;
             }
-            if slack[index - 1] > next.first_advance + prev.space + ROOM_TOLERANCE * prev.size {
-                roomy += 1;
+            if prev.block_lines >= MIN_BLOCK_LINES {
+                measured += 1;
+                if prev.room()
+                    > next.first_advance + prev.line.space + ROOM_TOLERANCE * prev.line.size
+                {
+                    roomy += 1;
+                }
             }
         }
-        let enough = breaks >= MIN_BREAKS;
+        let mut words: HashMap<String, u32> = HashMap::new();
+        for placed in placed {
+            let tokens: Vec<&str> = placed.line.text.split(' ').collect();
+            if tokens.len() > 2 {
+                for token in &tokens[1..tokens.len() - 1] {
+                    let key = word_key(token);
+                    if !key.is_empty() {
+                        *words.entry(key.to_owned()).or_default() += 1;
+                    }
+                }
+            }
+        }
         WrapEvidence {
-            shows_break_spaces: enough && spaced as f64 >= BREAK_SPACES_SHARE * breaks as f64,
-            wraps_anywhere: enough && (roomy as f64) < ROOMY_BREAKS_SHARE * breaks as f64,
+            shows_break_spaces: breaks >= MIN_BREAKS
+                && spaced as f64 >= BREAK_SPACES_SHARE * breaks as f64,
+            wraps_anywhere: measured >= MIN_BREAKS
+                && (roomy as f64) < ROOMY_BREAKS_SHARE * measured as f64,
+            words,
         }
     }
 
-    /// Whether the break between `prev` and `next` (which [`join_with`] would join with a
+    /// Whether the wrap from `prev` into `next` (which [`join_with`] would join with a
     /// space) is inside a word.
-    fn breaks_inside_word(&self, prev: &Line, next: &Line, slack: f64) -> bool {
-        if prev.trailing_space || next.leading_space || !wraps_korean(prev, next, true) {
+    fn breaks_inside_word(&self, prev: &Placed<'_>, next: &Line) -> bool {
+        let line = prev.line;
+        if line.trailing_space || next.leading_space || !wraps_korean(line, next, true) {
             return false;
         }
-        // Korean puts a space after a sentence's full stop, question or exclamation mark.
-        if prev.text.ends_with(['.', '?', '!']) {
+        // Korean puts a space after a sentence's full stop, question or exclamation mark,
+        // and after a comma or a colon (not inside a number: "1,|000").
+        let numeric = line
+            .text
+            .chars()
+            .rev()
+            .nth(1)
+            .is_some_and(|c| c.is_ascii_digit())
+            && next.text.starts_with(|c: char| c.is_ascii_digit());
+        if line.text.ends_with(['.', '?', '!', ',', ';', ':']) && !numeric {
             return false;
         }
+        // A producer that draws a space glyph at its breaks at spaces drew none here.
         if self.shows_break_spaces {
             return true;
         }
-        self.wraps_anywhere && slack <= next.first_advance + ROOM_TOLERANCE * prev.size
+        // The document's own lines spell the two pieces: as one word, or the second as a
+        // word of its own.
+        let before = line.text.rsplit(' ').next().unwrap_or_default();
+        let after = next.text.split(' ').next().unwrap_or_default();
+        let count = |word: &str| self.words.get(word_key(word)).copied().unwrap_or(0);
+        let joined = count(&format!("{before}{after}"));
+        // A second piece in another script (digits, Latin) is not a Korean ending: the
+        // first piece standing whole also shows a word boundary.
+        let mut apart = count(after);
+        if !next.text.starts_with(is_hangul) {
+            apart += count(before);
+        }
+        if joined > apart {
+            return true;
+        }
+        if apart > joined {
+            return false;
+        }
+        self.wraps_anywhere && prev.block_lines >= MIN_BLOCK_LINES
     }
 }
 
@@ -618,6 +763,84 @@ mod tests {
             text.ends_with("\n2. 입사 후 포부를 적어 주십시오."),
             "{text}"
         );
+    }
+
+    /// A line of `text` at `left..right`, baseline `y`, size 10, first word as wide as its
+    /// characters (10 units each).
+    fn placed(text: &str, left: f64, right: f64, y: f64) -> Line {
+        let mut line = Line::plain(text, right);
+        line.left = left;
+        line.y = y;
+        line.size = 10.0;
+        line.space = 2.5;
+        line.first_advance = 10.0;
+        line.first_word *= 10.0;
+        line
+    }
+
+    #[test]
+    fn a_line_the_next_word_would_have_fitted_on_ends_its_entry() {
+        // Labels in a narrow, centred text box: each line is its own entry.
+        let pages = vec![vec![
+            placed("사진", 805.0, 825.0, 500.0),
+            placed("영상", 805.0, 825.0, 486.0),
+            placed("카드뉴스", 795.0, 835.0, 472.0),
+            placed("역대 대통령 기록관", 745.0, 885.0, 458.0),
+        ]];
+        assert_eq!(
+            join_paragraphs(&pages),
+            "사진\n영상\n카드뉴스\n역대 대통령 기록관"
+        );
+    }
+
+    #[test]
+    fn table_rows_hard_breaks_and_separate_blocks_do_not_join() {
+        let mut row = placed("2019년 03월 한경대학교 졸업", 60.0, 540.0, 500.0);
+        row.column_gap = true;
+        let mut hard = placed(
+            "자기소개서는 필수입니다 꼭 읽어 주세요 정말로 중요한",
+            60.0,
+            540.0,
+            486.0,
+        );
+        hard.hard_break = true;
+        let mut second = placed(
+            "2016년 03월 초월고등학교 졸업 그리고 다음 칸까지",
+            60.0,
+            540.0,
+            486.0,
+        );
+        second.column_gap = true;
+        let pages = vec![vec![
+            row,
+            second,
+            hard,
+            placed("내용입니다", 60.0, 110.0, 472.0),
+            // Far below: another block.
+            placed("다른 상자의 글", 60.0, 130.0, 300.0),
+        ]];
+        assert_eq!(
+            join_paragraphs(&pages),
+            "2019년 03월 한경대학교 졸업\n2016년 03월 초월고등학교 졸업 그리고 다음 칸까지\n자기소개서는 필수입니다 꼭 읽어 주세요 정말로 중요한\n내용입니다\n다른 상자의 글"
+        );
+    }
+
+    #[test]
+    fn the_documents_own_words_decide_a_korean_wrap() {
+        // A producer that breaks inside words (no room measure tells): "프로젝트를" stands whole
+        // inside a line elsewhere, so the wrap "프로|젝트를" is inside the word; "되었고" stands
+        // alone, so "결심하게|되었고" is two words.
+        let body = |y: f64, text: &str| placed(text, 60.0, 540.0, y);
+        let last = |y: f64, text: &str| placed(text, 60.0, 200.0, y);
+        let pages = vec![vec![
+            body(700.0, "저는 여러 프로젝트를 맡아 보면서 많은 것을 배우게 되었고 그 경험을 살려서 새로운 프로"),
+            last(686.0, "젝트를 시작했습니다."),
+            body(660.0, "그래서 개발자가 되기로 결심하게 되었고 그 과정에서 여러 사람을 만나 함께 일하기로 결심하게"),
+            last(646.0, "되었고 지금에 이릅니다."),
+        ]];
+        let text = join_paragraphs(&pages);
+        assert!(text.contains("새로운 프로젝트를 시작했습니다."), "{text}");
+        assert!(text.contains("결심하게 되었고 지금에"), "{text}");
     }
 
     #[test]

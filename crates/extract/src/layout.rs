@@ -64,6 +64,15 @@ pub(crate) struct Line {
     pub stretch: f64,
     /// Widths of the word gaps the producer drew without a space glyph.
     pub synthetic_gaps: Vec<f64>,
+    /// Baseline, in page units (y grows up the page).
+    pub y: f64,
+    /// Advance of the line's first word (page units).
+    pub first_word: f64,
+    /// The producer drew a line-break character at the end of the line: a hard break.
+    pub hard_break: bool,
+    /// The line holds a gap as wide as a table-cell or column gap ([`COLUMN_GAP_EM`]): it
+    /// is a table row or two columns side by side, not a line of wrapped prose.
+    pub column_gap: bool,
 }
 
 impl AsRef<str> for Line {
@@ -86,28 +95,34 @@ impl Line {
             space: 0.25,
             stretch: 0.0,
             synthetic_gaps: Vec::new(),
+            y: 0.0,
+            first_word: text.split(' ').next().map_or(0, |w| w.chars().count()) as f64,
+            hard_break: false,
+            column_gap: false,
         }
     }
 }
 
 /// The word-gap rule (see the README's Design section for the measurements behind it).
 ///
-/// On a line where the producer drew a space glyph anywhere, the space glyphs decide: a gap
-/// without one is a space only when it is as wide as a table-cell or column gap — over
-/// [`COLUMN_GAP_EM`] of the font size and over [`COLUMN_GAP_SPACES`] of the font's own space.
-/// Justification, letter-spacing and the spacing producers add at a change of script stay
-/// far below that.
-const COLUMN_GAP_EM: f64 = 0.8;
-const COLUMN_GAP_SPACES: f64 = 2.5;
-/// On a line without any space glyph (TeX, some PDF libraries) word gaps are positioning
-/// only: a gap is a space when it exceeds the line's letter-spacing by this share of the
-/// font's own space advance…
+/// A space glyph the producer drew is a space. A gap between glyph runs without one (word
+/// spaces by positioning only: TeX, PowerPoint, Hancom, some PDF libraries) is a space
+/// when it exceeds the line's letter-spacing by this share of the font's own space
+/// advance…
 const WORD_GAP_OF_SPACE: f64 = 0.5;
 /// …by a whole space where the gap is also a change of font and of script (digits or Latin
-/// beside Hangul), since producers set such runs apart by design…
+/// beside Hangul), since producers set such runs apart by design (LibreOffice 0.2 em, Word
+/// 0.25 em, against spaces of 0.3–0.35 em)…
 const SCRIPT_CHANGE_GAP_OF_SPACE: f64 = 1.0;
-/// …the space advance taken as this share of the font size when the font has none.
+/// …the space advance taken as this share of the font size when the font has none, or one
+/// wider than [`MAX_SPACE_EM`] (a full-width cell some producers give the space code,
+/// which says nothing about the width of a word space).
 const ASSUMED_SPACE_EM: f64 = 0.25;
+const MAX_SPACE_EM: f64 = 0.6;
+/// A gap over this many font sizes and over [`COLUMN_GAP_SPACES`] of the font's space is a
+/// table-cell or column gap: justification stretches word gaps of prose lines far less.
+pub(crate) const COLUMN_GAP_EM: f64 = 2.0;
+const COLUMN_GAP_SPACES: f64 = 5.0;
 /// A line is letter-spaced when at least this share of its glyph runs are one glyph long:
 /// its gaps are then measured against their median.
 const LETTER_SPACED_SHARE: f64 = 0.75;
@@ -126,11 +141,6 @@ pub(crate) fn lines_from_fragments(fragments: &[Fragment]) -> Vec<Line> {
         .iter()
         .filter(|f| f.x.is_finite() && f.y.is_finite() && f.width.is_finite())
         .collect();
-    // A producer that draws space glyphs draws them on every line with a word space, so on
-    // its pages the glyphs decide, even on a line that happens to have none.
-    let draws_spaces = order
-        .iter()
-        .any(|f| f.text.contains(' ') || f.text.trim().is_empty());
     let sequential = group_consecutive(&order);
     let upward_jumps = sequential
         .windows(2)
@@ -139,7 +149,7 @@ pub(crate) fn lines_from_fragments(fragments: &[Fragment]) -> Vec<Line> {
     if (upward_jumps as f64) <= sequential.len() as f64 * SCRAMBLED_JUMPS_PER_LINE {
         let mut lines: Vec<Line> = sequential
             .iter()
-            .map(|members| join_fragments(members, draws_spaces))
+            .map(|members| join_fragments(members))
             .collect();
         discount_synthetic_spaces(&mut lines);
         return lines;
@@ -147,7 +157,7 @@ pub(crate) fn lines_from_fragments(fragments: &[Fragment]) -> Vec<Line> {
     order.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
     let mut lines: Vec<Line> = group_consecutive(&order)
         .iter()
-        .map(|members| join_fragments(members, draws_spaces))
+        .map(|members| join_fragments(members))
         .collect();
     discount_synthetic_spaces(&mut lines);
     lines
@@ -177,22 +187,26 @@ fn line_height(fragment: &Fragment) -> f64 {
     fragment.size.abs().max(1.0)
 }
 
-fn join_fragments(members: &[&Fragment], page_draws_spaces: bool) -> Line {
+fn join_fragments(members: &[&Fragment]) -> Line {
     let size = members.first().map_or(10.0, |f| f.size.abs().max(1.0));
     let is_blank = |f: &Fragment| f.text.chars().all(char::is_whitespace);
     let texts: Vec<&Fragment> = members.iter().copied().filter(|f| !is_blank(f)).collect();
     let blanks: Vec<&Fragment> = members.iter().copied().filter(|f| is_blank(f)).collect();
-    let has_space_glyph = page_draws_spaces;
     let letter_spacing = letter_spacing(&texts);
+    let draws_spaces = !blanks.is_empty() || texts.iter().any(|f| f.text.contains(' '));
     let mut text = String::new();
     let mut right = f64::MIN;
     let mut left = f64::MAX;
     let mut natural = 0.0;
     let mut previous: Option<&Fragment> = None;
     let mut synthetic_gaps = Vec::new();
+    let mut column_gap = false;
     for &fragment in &texts {
         if let Some(before) = previous {
             let gap = fragment.x - right;
+            let em = before.size.abs().max(fragment.size.abs()).max(1.0);
+            let space = before.space.unwrap_or(em * ASSUMED_SPACE_EM).max(0.0);
+            column_gap |= gap > COLUMN_GAP_EM * em && gap > COLUMN_GAP_SPACES * space;
             let spaced = text.ends_with(' ') || fragment.text.starts_with(' ');
             let marked = blanks
                 .iter()
@@ -200,7 +214,7 @@ fn join_fragments(members: &[&Fragment], page_draws_spaces: bool) -> Line {
             if !spaced {
                 if marked {
                     text.push(' ');
-                } else if is_word_gap(gap, before, fragment, has_space_glyph, letter_spacing) {
+                } else if is_word_gap(gap, before, fragment, letter_spacing, draws_spaces) {
                     // A space the producer left out of its glyphs: counted at its own width
                     // in the line's natural advance, so only the rest reads as stretch.
                     text.push(' ');
@@ -227,13 +241,30 @@ fn join_fragments(members: &[&Fragment], page_draws_spaces: bool) -> Line {
                 .iter()
                 .any(|b| b.x >= f.x + f.width - 0.25 * f.size.abs())
     });
+    let first_word = first.map_or(0.0, |f| {
+        let trimmed = f.text.trim_start();
+        let total = trimmed.chars().count().max(1);
+        let word = trimmed
+            .split(char::is_whitespace)
+            .next()
+            .map_or(0, |w| w.chars().count());
+        f.natural.max(0.0) * word as f64 / total as f64
+    });
+    let hard_break = last.is_some_and(|f| {
+        f.text
+            .trim_end_matches([' ', '\t'])
+            .ends_with(['\n', '\r', '\u{2028}', '\u{2029}'])
+    });
+    let y = first.map_or(0.0, |f| f.y);
     let first_advance = first.map_or(size, |f| {
         let glyphs = f.text.trim_start().chars().count().max(1);
         f.natural.max(0.0) / glyphs as f64
     });
     let space = last
-        .and_then(|f| f.space)
-        .filter(|s| *s > 0.0)
+        .and_then(|f| {
+            f.space
+                .filter(|s| *s > 0.0 && *s <= MAX_SPACE_EM * f.size.abs().max(1.0))
+        })
         .unwrap_or_else(|| last.map_or(size, |f| f.size.abs()) * ASSUMED_SPACE_EM);
     Line {
         text,
@@ -246,6 +277,10 @@ fn join_fragments(members: &[&Fragment], page_draws_spaces: bool) -> Line {
         space,
         stretch: (right - left) - natural,
         synthetic_gaps,
+        y,
+        first_word,
+        hard_break,
+        column_gap,
     }
 }
 
@@ -292,28 +327,28 @@ fn is_word_gap(
     gap: f64,
     before: &Fragment,
     after: &Fragment,
-    line_has_space_glyph: bool,
     letter_spacing: f64,
+    line_draws_spaces: bool,
 ) -> bool {
     let em = before.size.abs().max(after.size.abs()).max(1.0);
-    let own_space = |f: &Fragment| f.space.filter(|s| *s > 0.0);
+    let own_space = |f: &Fragment| {
+        f.space
+            .filter(|s| *s > 0.0 && *s <= MAX_SPACE_EM * f.size.abs().max(1.0))
+    };
     let space = own_space(before)
         .or(own_space(after))
         .unwrap_or(em * ASSUMED_SPACE_EM);
-    if line_has_space_glyph {
-        return gap > (COLUMN_GAP_EM * em).max(COLUMN_GAP_SPACES * space);
-    }
     let script_change = match (
         before.text.trim_end().chars().last(),
         after.text.chars().next(),
     ) {
         (Some(a), Some(b)) => {
-            is_hangul(a) != is_hangul(b)
-                && (before.space != after.space || (before.size - after.size).abs() > 0.01)
+            let western = |c: char| c.is_alphanumeric() && !crate::clean::is_cjk(c);
+            (is_hangul(a) && western(b)) || (western(a) && is_hangul(b))
         }
         _ => false,
     };
-    let share = if script_change {
+    let share = if script_change && line_draws_spaces {
         SCRIPT_CHANGE_GAP_OF_SPACE
     } else {
         WORD_GAP_OF_SPACE
@@ -323,4 +358,86 @@ fn is_word_gap(
 
 fn is_hangul(c: char) -> bool {
     crate::clean::is_hangul(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str, x: f64, width: f64, space: Option<f64>) -> Fragment {
+        Fragment {
+            text: text.to_string(),
+            x,
+            y: 700.0,
+            width,
+            size: 10.0,
+            space,
+            natural: width,
+        }
+    }
+
+    fn line(fragments: &[Fragment]) -> String {
+        lines_from_fragments(fragments)
+            .into_iter()
+            .map(|l| l.text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn words_positioned_apart_are_words_even_beside_drawn_spaces() {
+        // PowerPoint and Hancom position Korean words apart (0.3–0.5 em) and draw space
+        // glyphs only in some runs of the same line.
+        let fragments = [
+            run("1. ", 0.0, 12.0, Some(3.0)),
+            run("국정감사", 15.0, 40.0, None),
+            run("결과보고서", 59.0, 50.0, None),
+        ];
+        assert_eq!(line(&fragments), "1. 국정감사 결과보고서");
+    }
+
+    #[test]
+    fn a_full_width_space_code_is_no_measure_of_a_word_gap() {
+        // A Type3 font whose space code is a 1 em cell: the 0.35 em gaps are still words.
+        let fragments = [
+            run("관한", 0.0, 20.0, Some(10.0)),
+            run("법률", 23.5, 20.0, Some(10.0)),
+        ];
+        assert_eq!(line(&fragments), "관한 법률");
+    }
+
+    #[test]
+    fn autospace_at_a_change_of_script_is_no_space_on_a_line_with_space_glyphs() {
+        // LibreOffice sets digits 0.2 em apart from Hangul; the line draws its spaces.
+        let fragments = [
+            run("공백 포함 500", 0.0, 60.0, Some(3.0)),
+            run("자 이내", 62.0, 30.0, Some(3.0)),
+        ];
+        assert_eq!(line(&fragments), "공백 포함 500자 이내");
+        // TeX draws no space glyph at all: a 0.2 em gap beside Latin is its word space.
+        let fragments = [
+            run("앱을", 0.0, 20.0, None),
+            run("Proxyman", 22.0, 40.0, None),
+        ];
+        assert_eq!(line(&fragments), "앱을 Proxyman");
+    }
+
+    #[test]
+    fn lines_remember_hard_breaks_and_column_gaps() {
+        let lines = lines_from_fragments(&[
+            run("첫 문단입니다.\n", 0.0, 60.0, Some(3.0)),
+            Fragment {
+                y: 680.0,
+                ..run("2019년", 0.0, 30.0, Some(3.0))
+            },
+            Fragment {
+                y: 680.0,
+                ..run("졸업", 200.0, 20.0, Some(3.0))
+            },
+        ]);
+        assert!(lines[0].hard_break);
+        assert!(!lines[0].column_gap);
+        assert!(lines[1].column_gap);
+        assert_eq!(lines[1].text, "2019년 졸업");
+    }
 }
