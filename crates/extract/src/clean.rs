@@ -297,7 +297,11 @@ impl Placed<'_> {
 /// room `prev` left would not have taken the first word of `next`.
 fn wraps(prev: &Placed<'_>, next: &Placed<'_>) -> bool {
     let (line, following) = (prev.line, next.line);
-    if !next.same_block || line.hard_break || line.column_gap || following.column_gap {
+    if !next.same_block || line.hard_break || following.column_gap {
+        return false;
+    }
+    // A table row continues only in its last column (a label cell beside its text).
+    if line.column_gap && following.left < line.last_column_left - line.size {
         return false;
     }
     let (small, large) = if line.size < following.size {
@@ -464,6 +468,12 @@ impl WrapEvidence {
         if line.text.ends_with(['.', '?', '!', ',', ';', ':']) && !numeric {
             return false;
         }
+        // Korean endings are Hangul: a Latin word after Hangul starts a word of its own.
+        if line.text.ends_with(is_hangul)
+            && next.text.starts_with(|c: char| c.is_ascii_alphabetic())
+        {
+            return false;
+        }
         // A producer that draws a space glyph at its breaks at spaces drew none here.
         if self.shows_break_spaces {
             return true;
@@ -485,6 +495,15 @@ impl WrapEvidence {
         }
         if apart > joined {
             return false;
+        }
+        // Korean attaches what follows a closing quotation mark ("‘길’이라는", "”라고") where
+        // the second piece is never written alone…
+        // …and writes a unit after a number without a space ("600자", "3년간").
+        if line.text.ends_with([
+            '’', '”', '」', '』', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
+        ]) && apart == 0
+        {
+            return true;
         }
         self.wraps_anywhere && prev.block_lines >= MIN_BLOCK_LINES
     }
@@ -797,6 +816,7 @@ mod tests {
     fn table_rows_hard_breaks_and_separate_blocks_do_not_join() {
         let mut row = placed("2019년 03월 한경대학교 졸업", 60.0, 540.0, 500.0);
         row.column_gap = true;
+        row.last_column_left = 500.0;
         let mut hard = placed(
             "자기소개서는 필수입니다 꼭 읽어 주세요 정말로 중요한",
             60.0,
@@ -811,6 +831,7 @@ mod tests {
             486.0,
         );
         second.column_gap = true;
+        second.last_column_left = 500.0;
         let pages = vec![vec![
             row,
             second,
@@ -822,6 +843,32 @@ mod tests {
         assert_eq!(
             join_paragraphs(&pages),
             "2019년 03월 한경대학교 졸업\n2016년 03월 초월고등학교 졸업 그리고 다음 칸까지\n자기소개서는 필수입니다 꼭 읽어 주세요 정말로 중요한\n내용입니다\n다른 상자의 글"
+        );
+    }
+
+    #[test]
+    fn a_label_cell_row_continues_in_its_text_column() {
+        let mut row = placed(
+            "성장과정 저는 어릴 때부터 여러 사람과 함께 일하며 성장할 수 있는가’",
+            60.0,
+            540.0,
+            500.0,
+        );
+        row.column_gap = true;
+        row.last_column_left = 150.0;
+        let pages = vec![vec![
+            row,
+            placed(
+                "입니다. 그래서 저는 이 회사를 선택했습니다.",
+                150.0,
+                400.0,
+                486.0,
+            ),
+        ]];
+        // A piece never written alone after a closing quote attaches to it.
+        assert_eq!(
+            join_paragraphs(&pages),
+            "성장과정 저는 어릴 때부터 여러 사람과 함께 일하며 성장할 수 있는가’입니다. 그래서 저는 이 회사를 선택했습니다."
         );
     }
 

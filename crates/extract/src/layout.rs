@@ -73,6 +73,8 @@ pub(crate) struct Line {
     /// The line holds a gap as wide as a table-cell or column gap ([`COLUMN_GAP_EM`]): it
     /// is a table row or two columns side by side, not a line of wrapped prose.
     pub column_gap: bool,
+    /// Left edge of the line's last column (its left edge when it has one).
+    pub last_column_left: f64,
 }
 
 impl AsRef<str> for Line {
@@ -99,6 +101,7 @@ impl Line {
             first_word: text.split(' ').next().map_or(0, |w| w.chars().count()) as f64,
             hard_break: false,
             column_gap: false,
+            last_column_left: 0.0,
         }
     }
 }
@@ -201,12 +204,18 @@ fn join_fragments(members: &[&Fragment]) -> Line {
     let mut previous: Option<&Fragment> = None;
     let mut synthetic_gaps = Vec::new();
     let mut column_gap = false;
+    let mut last_column_left = texts.first().map_or(0.0, |f| f.x);
+    let mut column_gaps = 0.0;
     for &fragment in &texts {
         if let Some(before) = previous {
             let gap = fragment.x - right;
             let em = before.size.abs().max(fragment.size.abs()).max(1.0);
             let space = before.space.unwrap_or(em * ASSUMED_SPACE_EM).max(0.0);
-            column_gap |= gap > COLUMN_GAP_EM * em && gap > COLUMN_GAP_SPACES * space;
+            if gap > COLUMN_GAP_EM * em && gap > COLUMN_GAP_SPACES * space {
+                column_gap = true;
+                last_column_left = fragment.x;
+                column_gaps += gap;
+            }
             let spaced = text.ends_with(' ') || fragment.text.starts_with(' ');
             let marked = blanks
                 .iter()
@@ -275,12 +284,14 @@ fn join_fragments(members: &[&Fragment]) -> Line {
         trailing_space,
         first_advance,
         space,
-        stretch: (right - left) - natural,
+        // Column gaps are no stretch of the text.
+        stretch: (right - left) - natural - column_gaps,
         synthetic_gaps,
         y,
         first_word,
         hard_break,
         column_gap,
+        last_column_left,
     }
 }
 
