@@ -56,6 +56,9 @@ pub(crate) fn check_text_layer(raw_pages: &[Vec<Line>]) -> Result<f64, ExtractEr
 pub(crate) fn is_unmapped(ch: char) -> bool {
     ch == '\u{FFFD}'
         || ch.is_control()
+        // Noncharacters: no text holds them (a code that decodes to U+FFFF is no character).
+        || matches!(ch, '\u{FDD0}'..='\u{FDEF}')
+        || (u32::from(ch) & 0xFFFE) == 0xFFFE
         || matches!(ch, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}')
 }
 

@@ -267,6 +267,19 @@ impl Font {
         font
     }
 
+    /// A font whose dictionary does not parse: every glyph unmapped.
+    pub(crate) fn unreadable() -> Font {
+        Font::new(
+            CodeScheme::OneByte,
+            Vec::new(),
+            PagedTable::new(),
+            Native::Nothing,
+            PagedTable::new(),
+            false,
+            SIMPLE_MISSING_WIDTH,
+        )
+    }
+
     /// Reads a font dictionary, or says why the own reader cannot use it.
     pub(crate) fn load(dict: &PdfDictionary, document: &Document<'_>) -> Result<Font, Unsupported> {
         match name_of(dict.get("Subtype"), document).as_deref() {

@@ -232,10 +232,13 @@ impl<'d, 'b> TextReader<'d, 'b> {
                 .fonts
                 .entry((*number, *generation))
                 .or_insert_with(|| {
-                    document
-                        .get_object(*number, *generation)
-                        .map_err(|_| Unsupported("unreadable font object"))
-                        .and_then(load)
+                    // A font object that does not parse (an integer past any range, a cut
+                    // dictionary) is unreadable by any reader: its glyphs count as unmapped
+                    // and the rest of the page still reads.
+                    match document.get_object(*number, *generation) {
+                        Ok(object) => load(object),
+                        Err(_) => Ok(Rc::new(Font::unreadable())),
+                    }
                 })
                 .clone(),
             inline => load(inline.clone()),

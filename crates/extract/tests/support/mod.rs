@@ -120,6 +120,9 @@ pub struct HostileCase {
     pub contains: Option<String>,
     #[serde(default)]
     pub also_ok: Vec<String>,
+    /// The phrase must come out exactly once (a form that draws itself is drawn once).
+    #[serde(default)]
+    pub contains_once: bool,
 }
 
 /// `tests/fixtures/hostile/manifest.json`.
