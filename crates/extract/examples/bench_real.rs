@@ -34,15 +34,6 @@ fn hangul_words(text: &str) -> HashMap<String, usize> {
     words
 }
 
-/// A word without the punctuation around it.
-fn word_key(word: &str) -> &str {
-    word.trim_matches(|c: char| !c.is_alphanumeric())
-}
-
-fn has_hangul(word: &str) -> bool {
-    word.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
-}
-
 /// pdftotext's lines as tokens.
 fn token_lines(reference: &str) -> Vec<Vec<&str>> {
     reference

@@ -58,7 +58,29 @@ fn normalise_spaces(line: &str) -> String {
         }
         out.push(ch);
     }
+    if out.contains('・') {
+        out = korean_middle_dots(&out);
+    }
     out
+}
+
+/// A katakana middle dot between Hangul words is the Korean interpunct: Korean fonts draw
+/// U+00B7 and U+30FB with one glyph, and a ToUnicode built from the font's cmap may name
+/// either.
+fn korean_middle_dots(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let hangul_at = |index: Option<&char>| index.is_some_and(|c| is_hangul(*c));
+    (0..chars.len())
+        .map(|i| {
+            let before = chars[..i].iter().rev().find(|c| **c != ' ');
+            let after = chars[i + 1..].iter().find(|c| **c != ' ');
+            if chars[i] == '・' && hangul_at(before) && hangul_at(after) {
+                '·'
+            } else {
+                chars[i]
+            }
+        })
+        .collect()
 }
 
 fn is_invisible(ch: char) -> bool {
@@ -453,7 +475,18 @@ impl WrapEvidence {
     /// space) is inside a word.
     fn breaks_inside_word(&self, prev: &Placed<'_>, next: &Line) -> bool {
         let line = prev.line;
-        if line.trailing_space || next.leading_space || !wraps_korean(line, next, true) {
+        if line.trailing_space || next.leading_space {
+            return false;
+        }
+        // A number is never written with a space inside: digits on both sides of a wrap
+        // that left no room for the next glyph are one number cut at the margin.
+        if line.text.ends_with(|c: char| c.is_ascii_digit())
+            && next.text.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return prev.block_lines >= MIN_BLOCK_LINES
+                && prev.room() < next.first_advance + ROOM_TOLERANCE * line.size;
+        }
+        if !wraps_korean(line, next, true) {
             return false;
         }
         // Korean puts a space after a sentence's full stop, question or exclamation mark,
@@ -503,6 +536,11 @@ impl WrapEvidence {
             '’', '”', '」', '』', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
         ]) && apart == 0
         {
+            return true;
+        }
+        // …and a particle or an ending never starts a word: a line that starts with one
+        // (and the document never writes it alone) continues the word before.
+        if apart == 0 && line.text.ends_with(is_hangul) && crate::korean::is_ending(after) {
             return true;
         }
         self.wraps_anywhere && prev.block_lines >= MIN_BLOCK_LINES

@@ -206,6 +206,7 @@ fn join_fragments(members: &[&Fragment]) -> Line {
     let mut column_gap = false;
     let mut last_column_left = texts.first().map_or(0.0, |f| f.x);
     let mut column_gaps = 0.0;
+    let word_gap = typical_word_gap(&texts);
     for &fragment in &texts {
         if let Some(before) = previous {
             let gap = fragment.x - right;
@@ -223,6 +224,8 @@ fn join_fragments(members: &[&Fragment]) -> Line {
             if !spaced {
                 if marked {
                     text.push(' ');
+                } else if is_punctuation_glue(gap, before, fragment, word_gap) {
+                    // Glue a CJK typesetter set around a quotation mark or a middle dot.
                 } else if is_word_gap(gap, before, fragment, letter_spacing, draws_spaces) {
                     // A space the producer left out of its glyphs: counted at its own width
                     // in the line's natural advance, so only the rest reads as stretch.
@@ -331,6 +334,58 @@ fn letter_spacing(texts: &[&Fragment]) -> f64 {
         .collect();
     gaps.sort_by(f64::total_cmp);
     gaps[gaps.len() / 2].max(0.0)
+}
+
+/// The gap a line's positioned word spaces show (the median gap between two runs that end
+/// and start with a letter or digit): TeX and other justifying typesetters give every word
+/// space of a line the same width. None when the line shows no such gap.
+fn typical_word_gap(texts: &[&Fragment]) -> Option<f64> {
+    let mut gaps: Vec<f64> = texts
+        .windows(2)
+        .filter(|pair| {
+            pair[0]
+                .text
+                .chars()
+                .last()
+                .is_some_and(char::is_alphanumeric)
+                && pair[1]
+                    .text
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+        })
+        .map(|pair| pair[1].x - (pair[0].x + pair[0].width))
+        .filter(|gap| *gap > 0.0)
+        .collect();
+    if gaps.is_empty() {
+        return None;
+    }
+    gaps.sort_by(f64::total_cmp);
+    Some(gaps[gaps.len() / 2])
+}
+
+/// Whether a positioned gap is the glue CJK-aware typesetters (xetexko, JIS X 4051 rules)
+/// put around punctuation rather than a word space: a gap after a closing quotation mark
+/// before a Korean particle or ending (Korean attaches it: "‘길’이라는", "”라고"), or one
+/// beside a middle dot narrower than the line's word spaces (a quarter em of glue on either
+/// side of "구현·검증", against a word space plus that glue where the writer put spaces).
+fn is_punctuation_glue(
+    gap: f64,
+    before: &Fragment,
+    after: &Fragment,
+    word_gap: Option<f64>,
+) -> bool {
+    let last = before.text.trim_end().chars().last();
+    let first = after.text.chars().next();
+    if last.is_some_and(crate::korean::is_closing_quote)
+        && first.is_some_and(is_hangul)
+        && crate::korean::is_ending_after_quote(after.text.split(' ').next().unwrap_or_default())
+    {
+        return true;
+    }
+    let beside_dot = last.is_some_and(crate::korean::is_middle_dot)
+        || first.is_some_and(crate::korean::is_middle_dot);
+    beside_dot && word_gap.is_some_and(|word| gap < word)
 }
 
 /// Whether a gap between two glyph runs with no space glyph between them is a word space.

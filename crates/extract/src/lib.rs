@@ -11,6 +11,7 @@ mod clean;
 mod content;
 mod error;
 mod isolate;
+mod korean;
 mod layout;
 mod limits;
 mod pdf;

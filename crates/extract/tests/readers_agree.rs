@@ -9,7 +9,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use narratix_extract::{extract_with, Limits, Reader};
+use narratix_extract::{extract_with, ExtractError, Limits, Reader};
 use support::{accuracy, corpus, repo_root, word_accuracy};
 
 #[test]
@@ -62,6 +62,9 @@ fn both_readers_end_every_hostile_file_the_same_way() {
         let same = match (&auto, &library) {
             (Ok(a), Ok(b)) => a.pages == b.pages,
             (Err(a), Err(b)) => a.kind() == b.kind(),
+            // The own reader is never worse: it may read a file the library cannot parse
+            // (an integer past 64 bits in a font's /Widths, which pdftotext reads too).
+            (Ok(_), Err(ExtractError::Corrupt(_))) => true,
             _ => false,
         };
         if !same {
