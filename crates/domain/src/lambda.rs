@@ -72,6 +72,48 @@ where
     .await
 }
 
+/// What the WebSocket functions share: the verified owner API Gateway hands every route of a
+/// connection, and the route responses.
+pub mod websocket {
+    use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+    use aws_lambda_events::encodings::Body;
+
+    use crate::{ErrorKind, WireError};
+
+    /// The subject the `$connect` authorizer verified (its context `sub`, else the principal).
+    pub fn owner_of(request: &ApiGatewayWebsocketProxyRequest) -> Option<String> {
+        let fields = &request.request_context.authorizer.fields;
+        fields
+            .get("sub")
+            .or_else(|| fields.get("principalId"))
+            .and_then(|value| value.as_str())
+            .filter(|owner| !owner.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// The connection the event is about; `route` names it in the error.
+    pub fn connection_id(
+        request: &ApiGatewayWebsocketProxyRequest,
+        route: &str,
+    ) -> Result<String, WireError> {
+        request
+            .request_context
+            .connection_id
+            .clone()
+            .ok_or_else(|| {
+                ErrorKind::InputInvalid.with_cause(format!("{route} without a connectionId"))
+            })
+    }
+
+    /// A route's answer to API Gateway.
+    pub fn response(status: i64, body: &str) -> ApiGatewayProxyResponse {
+        let mut response = ApiGatewayProxyResponse::default();
+        response.status_code = status;
+        response.body = Some(Body::Text(body.to_owned()));
+        response
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
