@@ -55,7 +55,8 @@ pub fn init_tracing() {
 }
 
 /// Serves `handler` on the Lambda runtime API: raw JSON in, typed event decoded with
-/// [`decode`], every failure (including a panic) reported under its wire name.
+/// [`decode`], every failure (including a panic) reported under its wire name. Starts the
+/// JSON logs first if the main has not.
 pub async fn serve<E, O, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
 where
     E: DeserializeOwned + Send,
@@ -63,6 +64,7 @@ where
     F: Fn(E) -> Fut + Send + Sync,
     Fut: Future<Output = Result<O, WireError>> + Send,
 {
+    init_tracing();
     let handler = &handler;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

@@ -1,13 +1,12 @@
 use api::{Api, Config};
 use narratix_auth::Verifier;
 use narratix_domain::config::Env;
-use narratix_domain::lambda::{init_tracing, serve};
+use narratix_domain::lambda::serve;
 use narratix_store::aws::Aws;
 use narratix_store::Moment;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
     let config = Config::from_env(&Env::process())?;
     let aws = Aws::load(config.aws).await;
     let api = Api {

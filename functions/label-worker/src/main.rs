@@ -7,12 +7,11 @@
 
 use label_worker::{Config, ConfiguredLabeler, Worker};
 use narratix_domain::config::Env;
-use narratix_domain::lambda::{init_tracing, serve};
+use narratix_domain::lambda::serve;
 use narratix_store::aws::Aws;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
     let config = Config::from_env(&Env::process())?;
     let aws = Aws::load(config.aws).await;
     let secret = config.secret_id.map(|secret_id| (aws.secrets(), secret_id));

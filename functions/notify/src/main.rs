@@ -1,13 +1,11 @@
 use narratix_app::notice::{NotifierOnAws, NotifierSettings};
 use narratix_domain::config::Env;
-use narratix_domain::lambda::{init_tracing, serve};
+use narratix_domain::lambda::serve;
 use narratix_store::Moment;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let settings = NotifierSettings::from_env(&Env::process())?;
-    let wiring = NotifierOnAws::connect(&settings).await;
+    let wiring = NotifierOnAws::connect(&NotifierSettings::from_env(&Env::process())?).await;
     let notifier = wiring.notifier();
     serve(|event| notify::handle(&notifier, event, Moment::now())).await
 }

@@ -1,11 +1,10 @@
 use narratix_domain::config::Env;
-use narratix_domain::lambda::{init_tracing, serve};
+use narratix_domain::lambda::serve;
 use narratix_store::aws::TableSettings;
 use narratix_store::Moment;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
     let store = TableSettings::from_env(&Env::process())?.connect().await;
     serve(|event| ws_connect::handle(&store, event, Moment::now())).await
 }

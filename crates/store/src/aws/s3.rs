@@ -92,6 +92,19 @@ impl S3Objects {
         }
     }
 
+    /// The object's (or range's) whole body; nothing for an unsatisfiable range.
+    async fn get_all(&self, key: &ObjectKey, range: Option<String>) -> Result<Vec<u8>, StoreError> {
+        let Some(output) = self.get(key, range).await? else {
+            return Ok(Vec::new());
+        };
+        let bytes = output
+            .body
+            .collect()
+            .await
+            .map_err(|err| StoreError::unavailable(SERVICE, "GetObject (body)", err))?;
+        Ok(bytes.to_vec())
+    }
+
     async fn put_object(
         &self,
         key: &ObjectKey,
@@ -187,29 +200,15 @@ impl ObjectReader for S3Objects {
         if len == 0 {
             return Ok(Vec::new());
         }
-        let Some(output) = self.get(key, Some(format!("bytes=0-{}", len - 1))).await? else {
-            return Ok(Vec::new());
-        };
-        let bytes = output
-            .body
-            .collect()
-            .await
-            .map_err(|err| StoreError::unavailable(SERVICE, "GetObject (body)", err))?;
-        let mut bytes = bytes.to_vec();
+        let mut bytes = self
+            .get_all(key, Some(format!("bytes=0-{}", len - 1)))
+            .await?;
         bytes.truncate(usize::try_from(len).unwrap_or(usize::MAX));
         Ok(bytes)
     }
 
     async fn read(&self, key: &ObjectKey) -> Result<Vec<u8>, StoreError> {
-        let Some(output) = self.get(key, None).await? else {
-            return Ok(Vec::new());
-        };
-        let bytes = output
-            .body
-            .collect()
-            .await
-            .map_err(|err| StoreError::unavailable(SERVICE, "GetObject (body)", err))?;
-        Ok(bytes.to_vec())
+        self.get_all(key, None).await
     }
 
     async fn read_capped(&self, key: &ObjectKey, max_bytes: u64) -> Result<Capped, StoreError> {

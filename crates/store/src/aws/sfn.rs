@@ -29,18 +29,23 @@ impl StepFunctions {
     }
 }
 
-/// `TaskTimedOut`, `InvalidToken`, `TaskDoesNotExist`: Step Functions no longer waits.
-fn callback_error<E>(operation: &'static str, err: SdkError<E>, task_gone: bool) -> StoreError
+/// The answer to a task callback: `is_gone` tells `TaskTimedOut`, `InvalidToken` and
+/// `TaskDoesNotExist` (Step Functions no longer waits) from a failure worth retrying.
+fn answered<O, E>(
+    operation: &'static str,
+    result: Result<O, SdkError<E>>,
+    is_gone: impl Fn(&E) -> bool,
+) -> Result<(), StoreError>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    if task_gone {
-        StoreError::TaskGone {
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if err.as_service_error().is_some_and(is_gone) => Err(StoreError::TaskGone {
             operation,
             source: err.into(),
-        }
-    } else {
-        StoreError::unavailable(SERVICE, operation, err)
+        }),
+        Err(err) => Err(StoreError::unavailable(SERVICE, operation, err)),
     }
 }
 
@@ -83,41 +88,29 @@ impl TaskCallbacks for StepFunctions {
             what: "a task output",
             source: source.into(),
         })?;
-        match self
+        let result = self
             .client
             .send_task_success()
             .task_token(task_token)
             .output(output)
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                let gone = err.as_service_error().is_some_and(|e| {
-                    e.is_task_timed_out() || e.is_invalid_token() || e.is_task_does_not_exist()
-                });
-                Err(callback_error("SendTaskSuccess", err, gone))
-            }
-        }
+            .await;
+        answered("SendTaskSuccess", result, |e| {
+            e.is_task_timed_out() || e.is_invalid_token() || e.is_task_does_not_exist()
+        })
     }
 
     async fn fail(&self, task_token: &str, error: &WireError) -> Result<(), StoreError> {
-        match self
+        let result = self
             .client
             .send_task_failure()
             .task_token(task_token)
             .error(error.name())
             .cause(&error.cause)
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                let gone = err.as_service_error().is_some_and(|e| {
-                    e.is_task_timed_out() || e.is_invalid_token() || e.is_task_does_not_exist()
-                });
-                Err(callback_error("SendTaskFailure", err, gone))
-            }
-        }
+            .await;
+        answered("SendTaskFailure", result, |e| {
+            e.is_task_timed_out() || e.is_invalid_token() || e.is_task_does_not_exist()
+        })
     }
 }
