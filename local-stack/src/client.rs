@@ -211,8 +211,7 @@ pub use crate::mock_ai::{AiFaults, AiScript, AiStatus, ScriptedResponse};
 pub fn scripted(status: u16) -> ScriptedResponse {
     ScriptedResponse {
         status,
-        retry_after_seconds: None,
-        garbage: false,
+        ..ScriptedResponse::default()
     }
 }
 
