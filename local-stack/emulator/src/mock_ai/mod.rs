@@ -528,7 +528,6 @@ fn prompt_tokens(messages: &[Json]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
     use std::time::Duration;
 
     use narratix_domain::Category;
@@ -548,7 +547,7 @@ mod tests {
         역할을 나누고 매주 회고하며 일정 지연을 막았습니다.\n";
 
     fn corpus() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/corpus")
+        crate::testing::repository_root().join("tests/fixtures/corpus")
     }
 
     fn mock() -> Arc<MockAi> {

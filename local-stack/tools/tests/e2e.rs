@@ -25,11 +25,10 @@ use narratix_local::client::{
 };
 use narratix_local::demo::{self, execution_arn, sample_pdfs, DemoOptions};
 use narratix_local::history::{self, HistorySummary};
-use narratix_local::provision::Clients;
-use narratix_local::{up, AiMode, Manifest};
+use narratix_local_emulator::Clients;
+use narratix_local_emulator::{up, AiMode, Manifest};
 
-mod support;
-use support::{isolated_config, repository_root, stack_available};
+use narratix_local_emulator::testing::{isolated_config, repository_root, stack_available};
 
 const ENCRYPTED_PDF: &str = "tests/fixtures/hostile/encrypted-user-aes-128.pdf";
 const LABEL_STATE: &str = "Label questions and answers";

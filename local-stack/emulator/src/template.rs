@@ -17,7 +17,6 @@ pub struct Resource {
     pub kind: String,
     pub properties: Yaml,
     pub metadata: Yaml,
-    pub condition: Option<String>,
 }
 
 /// The parsed template.
@@ -80,10 +79,6 @@ impl Template {
                     kind: kind.to_owned(),
                     properties: body.get("Properties").cloned().unwrap_or(Yaml::Null),
                     metadata: body.get("Metadata").cloned().unwrap_or(Yaml::Null),
-                    condition: body
-                        .get("Condition")
-                        .and_then(Yaml::as_str)
-                        .map(str::to_owned),
                 },
             );
         }

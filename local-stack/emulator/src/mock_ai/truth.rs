@@ -79,10 +79,6 @@ impl Truth {
         self.documents.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.documents.is_empty()
-    }
-
     /// The true pairs of the document `lines` are, with their spans among `lines`; `None`
     /// when no known document lines up with them whole.
     pub fn split(&self, lines: &[&str]) -> Option<(&str, Vec<FoundPair>)> {
@@ -275,7 +271,7 @@ mod tests {
 
     #[test]
     fn every_corpus_document_is_recognised_from_its_text() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/corpus");
+        let root = crate::testing::repository_root().join("tests/fixtures/corpus");
         let truth = Truth::load(&[&root]);
         assert!(truth.len() >= 10);
         let mut missed = Vec::new();

@@ -1171,11 +1171,7 @@ mod template_tests {
 
     #[test]
     fn both_apis_and_the_identity_come_from_the_template() {
-        let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
-            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
-        let root = std::path::Path::new(&manifest_dir)
-            .parent()
-            .expect("the repository");
+        let root = &crate::testing::repository_root();
         let template = Template::load(&root.join("template.yaml")).expect("template");
         let endpoints = Endpoints {
             region: "us-east-1".into(),
