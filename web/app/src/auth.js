@@ -91,6 +91,9 @@ function randomText() {
 
 /** @param {OidcAuth} auth */
 async function discover(auth) {
+  if (auth.authorizationEndpoint && auth.tokenEndpoint) {
+    return { authorization_endpoint: auth.authorizationEndpoint, token_endpoint: auth.tokenEndpoint };
+  }
   const response = await fetch(`${auth.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`);
   if (!response.ok) throw new Error(`OIDC discovery: HTTP ${response.status}`);
   const document = await response.json();

@@ -5,8 +5,10 @@
 /**
  * @typedef {{ mode: "local", tokenUrl: string, defaultUser?: string }} LocalAuth
  *   the local stack's dev identity: "sign in as" any name
- * @typedef {{ mode: "oidc", issuer: string, clientId: string, scope?: string, redirectUri?: string }} OidcAuth
- *   an OpenID Connect provider: authorization code flow with PKCE; the ID token is the bearer
+ * @typedef {{ mode: "oidc", issuer: string, clientId: string, scope?: string, redirectUri?: string,
+ *   authorizationEndpoint?: string, tokenEndpoint?: string }} OidcAuth
+ *   an OpenID Connect provider: authorization code flow with PKCE; the ID token is the bearer.
+ *   The endpoints come from the issuer's discovery document unless both are given.
  * @typedef {{ apiUrl: string, webSocketUrl: string, auth: LocalAuth | OidcAuth }} PageConfig
  */
 
@@ -44,6 +46,10 @@ export function parseConfig(raw) {
     };
   }
   if (auth?.mode === "oidc") {
+    const endpoints = [auth.authorizationEndpoint, auth.tokenEndpoint].filter((value) => value !== undefined);
+    if (endpoints.length === 1) {
+      throw new Error("config.json: give both auth.authorizationEndpoint and auth.tokenEndpoint, or neither");
+    }
     return {
       apiUrl,
       webSocketUrl,
@@ -53,6 +59,12 @@ export function parseConfig(raw) {
         clientId: text(auth.clientId, "auth.clientId"),
         ...(typeof auth.scope === "string" ? { scope: auth.scope } : {}),
         ...(typeof auth.redirectUri === "string" ? { redirectUri: auth.redirectUri } : {}),
+        ...(endpoints.length === 2
+          ? {
+              authorizationEndpoint: text(auth.authorizationEndpoint, "auth.authorizationEndpoint"),
+              tokenEndpoint: text(auth.tokenEndpoint, "auth.tokenEndpoint"),
+            }
+          : {}),
       },
     };
   }
