@@ -14,6 +14,7 @@ import {
 import { addFiles, formatSize } from "./checks.js";
 import { loadConfig } from "./config.js";
 import { byId, h, show } from "./dom.js";
+import { limitLabel, measuredLength, pairLimit, prefillItems } from "./extras.js";
 import { characterCountLabel, resultAsJson, resultAsText } from "./format.js";
 import { JobFollower } from "./live.js";
 import {
@@ -554,7 +555,7 @@ function renderFile(view, file) {
       : null,
     file.status === "FAILED" ? renderFileError(file) : null,
     file.status === "SUCCEEDED" ? renderFileMeta(file) : null,
-    // Issue 15's per-file prefill (company, position, year, half) goes here, above the pairs.
+    renderPrefill(file),
     file.pairs && file.pairs.length > 0
       ? h("ol", { class: "pairs", "aria-label": `${file.name}의 문항` }, ...file.pairs.map((pair, index) => renderPair(file, pair, index)))
       : null,
@@ -627,13 +628,34 @@ function renderPair(file, pair, index) {
     ),
     h("h4", { class: "question" }, pair.question),
     answer,
-    // Issue 15's limits / overLimit join the count here.
     h(
       "p",
       { class: "pair-meta" },
-      h("span", { class: "char-count" }, characterCountLabel(pair.answer)),
+      h("span", { class: "char-count" }, characterCountLabel(pair.answer, measuredLength(pair))),
+      renderLimit(pair),
       foldButton(answer),
     ),
+  );
+}
+
+/** The question's length limit against the answer, when the API sends one. @param {{ answer: string }} pair */
+function renderLimit(pair) {
+  const limit = pairLimit(pair);
+  if (!limit) return null;
+  return h("span", { class: limit.over ? "limit over" : "limit", "data-over": limit.over }, limitLabel(limit));
+}
+
+/** What the save form can be filled in with, when the API sends it. @param {FileView} file */
+function renderPrefill(file) {
+  const items = prefillItems(file.prefill);
+  if (items.length === 0) return null;
+  return h(
+    "dl",
+    { class: "prefill", "aria-label": "저장할 때 채울 정보(글에서 읽음)" },
+    ...items.flatMap((item) => [
+      h("dt", {}, item.label),
+      h("dd", item.line ? { title: `글의 이 줄에서 읽었습니다: ${item.line}` } : {}, item.value),
+    ]),
   );
 }
 

@@ -24,6 +24,7 @@
  * @property {LabeledPair[]} [pairs]
  * @property {number} [pages]
  * @property {boolean} [truncated]
+ * @property {unknown} [prefill] save-form suggestions, when the API sends them (extras.js)
  * @property {{ loaded: number, total: number }} [upload] bytes sent while uploading
  */
 
@@ -115,10 +116,14 @@ export function mergeJob(view, job) {
     events.push(...advanceFile(current, file.status, file.error));
     if (file.error && !current.error) current.error = file.error;
     if (file.cause && !current.cause) current.cause = file.cause;
-    if (file.pairs && !current.pairs) current.pairs = file.pairs;
+    // The document is the whole truth: its pairs replace a message's (the same pairs, perhaps
+    // with fields a message leaves out).
+    if (file.pairs) current.pairs = file.pairs;
     if (file.pairCount !== undefined) current.pairCount = file.pairCount;
     if (file.pages !== undefined) current.pages = file.pages;
     current.truncated = file.truncated;
+    const prefill = /** @type {{ prefill?: unknown }} */ (/** @type {unknown} */ (file)).prefill;
+    if (prefill) current.prefill = prefill;
   }
   if (RANK_JOB[job.status] > RANK_JOB[view.status]) view.status = job.status;
   if (isJobFinal(job.status)) {
@@ -160,6 +165,8 @@ export function applyMessage(view, message) {
       if (message.pairs && !file.pairs) file.pairs = message.pairs;
       if (message.pairCount !== undefined) file.pairCount = message.pairCount;
       if (message.cause && !file.cause) file.cause = message.cause;
+      const prefill = /** @type {{ prefill?: unknown }} */ (/** @type {unknown} */ (message)).prefill;
+      if (prefill && !file.prefill) file.prefill = prefill;
       return advanceFile(file, message.status, message.error);
     }
     case "jobDone":
