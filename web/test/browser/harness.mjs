@@ -208,11 +208,15 @@ export async function openPage(browser, viewport = { width: 1100, height: 900 })
   return { context, page, problems };
 }
 
-/** @param {import("playwright-core").Page} page @param {string} name */
-export async function screenshot(page, name) {
+/**
+ * @param {import("playwright-core").Page} page
+ * @param {string} name
+ * @param {{ fullPage?: boolean }} [options] the whole page (default) or what the window shows
+ */
+export async function screenshot(page, name, options = {}) {
   await mkdir(screenshots, { recursive: true });
   const file = path.join(screenshots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? true });
   return file;
 }
 

@@ -200,6 +200,9 @@ describe("the web page on the local stack", () => {
     await assertAnnouncedOnce(page, job);
     assert.deepEqual(problems, [], "no console error or failed request (CORS included)");
     await screenshot(page, "three-good-pdfs");
+    // The README's picture (docs/web-page.png is a copy): the top of the final state.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, "three-good-pdfs-window", { fullPage: false });
 
     await page.locator("#copy-text").click();
     await page.locator("#action-status").filter({ hasText: "복사했습니다" }).waitFor();
