@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use narratix_domain::config::Env;
 use narratix_domain::JobStatus;
 use narratix_extract::{extract_isolated, Limits};
 use narratix_label::{ApiKey, LabelConfig, Labeler};
@@ -220,7 +221,7 @@ async fn stack_job(user: &UserClient, uploads: &[Upload]) -> Result<Duration, Be
     let job = user.job(&created.job_id).await?;
     if job.status != JobStatus::Succeeded {
         return Err(BenchError::JobNotSucceeded {
-            job_id: created.job_id,
+            job_id: created.job_id.to_string(),
             status: job.status,
         });
     }
@@ -240,7 +241,7 @@ async fn same_work_as_the_stack(manifest: &Manifest) -> Result<(Labeler, Limits)
             .unwrap_or_default()
     };
     let worker = environment_of("label-worker");
-    let mut config = LabelConfig::from_vars(|name| worker.get(name).cloned())
+    let mut config = LabelConfig::from_env(&Env::from_fn(|name| worker.get(name).cloned()))
         .map_err(|error| BenchError::LabelerConfig(error.to_string()))?;
     if let Some(secret_id) = worker
         .get("NARRATIX_AI_SECRET_ARN")

@@ -6,13 +6,11 @@
 //! Everything is read from the stack's manifest (`stack.json`), so the same client serves the
 //! demo, the benchmark and the end-to-end tests, in-process or against `narratix-local up`.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use narratix_domain::{FileStatus, JobStatus, LabeledPair};
-use narratix_store::notice::ServerMessage;
+use narratix_domain::messages::ServerMessage;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -167,91 +165,12 @@ impl StackEndpoints {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP API views (contracts/http-api.openapi.yaml)
+// HTTP API views: the API's own types (contracts/http-api.openapi.yaml)
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FileToUpload {
-    pub name: String,
-    pub size_bytes: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedJob {
-    pub job_id: String,
-    pub status: JobStatus,
-    pub files: Vec<UploadTarget>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadTarget {
-    pub file_id: String,
-    pub name: String,
-    pub upload_url: String,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    pub expires_in_seconds: u64,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Usage {
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub ai_calls: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobFile {
-    pub file_id: String,
-    pub name: String,
-    pub size_bytes: u64,
-    pub status: FileStatus,
-    pub error: Option<String>,
-    pub cause: Option<String>,
-    pub pages: Option<u64>,
-    pub chars: Option<u64>,
-    pub truncated: bool,
-    pub pair_count: Option<u64>,
-    pub pairs: Option<Vec<LabeledPair>>,
-    pub usage: Usage,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Job {
-    pub job_id: String,
-    pub status: JobStatus,
-    pub created_at: String,
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
-    pub succeeded: u32,
-    pub failed: u32,
-    pub error: Option<String>,
-    pub cause: Option<String>,
-    pub usage: Usage,
-    pub files: Vec<JobFile>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobSummary {
-    pub job_id: String,
-    pub status: JobStatus,
-    pub created_at: String,
-    pub file_count: u32,
-    pub succeeded: u32,
-    pub failed: u32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobList {
-    pub jobs: Vec<JobSummary>,
-}
+pub use narratix_domain::api::{
+    CreatedJob, FileToUpload, FileView as JobFile, JobList, JobSummary, JobView as Job,
+    UploadTarget, Usage,
+};
 
 /// An API error body: `{error, message}` from the function, `{message}` from the gateway.
 #[derive(Debug, Deserialize)]

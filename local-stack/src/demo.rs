@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use narratix_domain::messages::ServerMessage;
 use narratix_domain::{FileStatus, JobStatus, LabeledPair, MAX_FILES_PER_JOB};
-use narratix_store::notice::ServerMessage;
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::client::{ClientError, Incoming, Job, StackClient, Upload};
@@ -299,7 +299,7 @@ pub async fn show_job(
     let names: BTreeMap<String, String> = created
         .files
         .iter()
-        .map(|file| (file.file_id.clone(), file.name.clone()))
+        .map(|file| (file.file_id.to_string(), file.name.clone()))
         .collect();
     writeln!(
         out,
@@ -363,7 +363,7 @@ pub async fn show_job(
     let summary = history::summarize(&clients.sfn, &execution_arn).await?;
     print_history(out, &execution_arn, &summary, options.keep)?;
     Ok(DemoOutcome {
-        job_id,
+        job_id: job_id.to_string(),
         status: job.status,
         execution_arn,
     })
@@ -397,7 +397,7 @@ fn show_progress(
     let name_of = |file_id: &str| names.get(file_id).cloned().unwrap_or_default();
     match message {
         Incoming::Server(ServerMessage::FileProgress { file_id, stage, .. }) => {
-            let timeline = timelines.entry(file_id.clone()).or_default();
+            let timeline = timelines.entry(file_id.to_string()).or_default();
             let stage = match stage {
                 FileStatus::Labeling => {
                     timeline.labeling_at = Some(at);
@@ -419,7 +419,7 @@ fn show_progress(
             pair_count,
             ..
         }) => {
-            let timeline = timelines.entry(file_id.clone()).or_default();
+            let timeline = timelines.entry(file_id.to_string()).or_default();
             timeline.done_at = Some(at);
             timeline.pairs = pairs.clone();
             let stages = stage_timings(timeline);
@@ -516,7 +516,7 @@ fn print_results(
         writeln!(out, "── {} {} — {header}", file.file_id, file.name)?;
         // The pairs as the WebSocket delivered them; GET /jobs/{id} when they were too large.
         let pairs = timelines
-            .get(&file.file_id)
+            .get(file.file_id.as_str())
             .and_then(|timeline| timeline.pairs.as_ref())
             .or(file.pairs.as_ref());
         for pair in pairs.into_iter().flatten() {

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::HistoryEventType;
 use futures_util::FutureExt;
+use narratix_domain::messages::ServerMessage;
 use narratix_domain::{FileStatus, JobStatus};
 use narratix_local::client::{
     answered_with, scripted, AiFaults, ClientError, Incoming, Job, ScriptedResponse, StackClient,
@@ -26,7 +27,6 @@ use narratix_local::demo::{self, execution_arn, sample_pdfs, DemoOptions};
 use narratix_local::history::{self, HistorySummary};
 use narratix_local::provision::Clients;
 use narratix_local::{up, AiMode, Manifest};
-use narratix_store::notice::ServerMessage;
 
 mod support;
 use support::{isolated_config, repository_root, stack_available};
@@ -217,7 +217,7 @@ async fn run_job(user: &UserClient, uploads: &[Upload]) -> JobRun {
     );
     let job = user.job(&job_id).await.expect("GET /jobs/{id}");
     JobRun {
-        job_id,
+        job_id: job_id.to_string(),
         messages,
         job,
         seconds,
@@ -279,7 +279,7 @@ fn assert_file_labeled(run: &JobRun, file_id: &str) {
     );
     let pairs = file.pairs.as_deref().unwrap_or_default();
     assert!(
-        !pairs.is_empty() && file.pair_count == Some(pairs.len() as u64),
+        !pairs.is_empty() && file.pair_count == Some(pairs.len() as u32),
         "job {} file {file_id}: {} pair(s), pairCount {:?}",
         run.job_id,
         pairs.len(),
@@ -572,7 +572,7 @@ async fn a_repeated_start_runs_one_execution(world: &World) {
     messages.extend(socket.drain(AFTER_FINAL_QUIET).await.expect("socket open"));
     let run = JobRun {
         job: user.job(&job_id).await.expect("GET /jobs/{id}"),
-        job_id: job_id.clone(),
+        job_id: job_id.to_string(),
         messages,
         seconds: 0.0,
     };
@@ -649,7 +649,7 @@ async fn another_users_token_sees_nothing(world: &World) {
         messages.extend(socket.drain(AFTER_FINAL_QUIET).await.expect("socket open"));
         JobRun {
             job: owner.job(&job_id).await.expect("GET /jobs/{id}"),
-            job_id: job_id.clone(),
+            job_id: job_id.to_string(),
             messages,
             seconds: 0.0,
         }
@@ -731,7 +731,7 @@ async fn a_stopped_execution_is_reaped(world: &World) {
     messages.extend(socket.drain(AFTER_FINAL_QUIET).await.expect("socket open"));
     let run = JobRun {
         job: user.job(&job_id).await.expect("GET /jobs/{id}"),
-        job_id: job_id.clone(),
+        job_id: job_id.to_string(),
         messages,
         seconds: 0.0,
     };

@@ -2,6 +2,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use narratix_domain::config::Env;
+
 use crate::LabelError;
 
 /// Who labels: the built-in offline labeler or an AI provider.
@@ -197,49 +199,43 @@ impl LabelConfig {
         }
     }
 
-    /// Reads the configuration from the process environment; see [`LabelConfig::from_vars`].
-    pub fn from_env() -> Result<LabelConfig, LabelError> {
-        LabelConfig::from_vars(|name| std::env::var(name).ok())
-    }
-
-    /// Reads the configuration from variables (unset or blank means the default):
+    /// Reads the configuration (unset or blank means the default):
     /// `NARRATIX_AI_PROVIDER` (offline|openai|gemini|anthropic), `NARRATIX_AI_MODEL`,
     /// `NARRATIX_AI_BASE_URL`, `NARRATIX_AI_API_KEY` (local runs; Lambda passes the key from
     /// Secrets Manager with [`with_api_key`](LabelConfig::with_api_key)),
     /// `NARRATIX_AI_TIMEOUT_MS`, `NARRATIX_MAX_PAIRS`, `NARRATIX_MAX_INPUT_CHARS`,
     /// `NARRATIX_AI_MAX_LINE_CHARS`, `NARRATIX_AI_HYBRID` (true|false),
     /// `NARRATIX_AI_JSON_MODE` (json_schema|json_object).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<LabelConfig, LabelError> {
-        let var = |name: &str| var(name).filter(|value| !value.trim().is_empty());
-        let provider = match var("NARRATIX_AI_PROVIDER") {
-            Some(name) => name.parse()?,
-            None => ProviderKind::Offline,
-        };
+    pub fn from_env(env: &Env) -> Result<LabelConfig, LabelError> {
+        let provider = env
+            .choice(
+                "NARRATIX_AI_PROVIDER",
+                "offline, openai, gemini or anthropic",
+            )?
+            .unwrap_or(ProviderKind::Offline);
         let mut config = LabelConfig::for_provider(provider);
-        if let Some(model) = var("NARRATIX_AI_MODEL") {
-            config.model = model.trim().to_owned();
+        if let Some(model) = env.text("NARRATIX_AI_MODEL") {
+            config.model = model;
         }
-        if let Some(base_url) = var("NARRATIX_AI_BASE_URL") {
-            config.base_url = base_url.trim().to_owned();
+        if let Some(base_url) = env.text("NARRATIX_AI_BASE_URL") {
+            config.base_url = base_url;
         }
-        config.api_key = var("NARRATIX_AI_API_KEY").map(ApiKey::new);
-        if let Some(ms) = var("NARRATIX_AI_TIMEOUT_MS") {
-            config.timeout = Duration::from_millis(parse_number("NARRATIX_AI_TIMEOUT_MS", &ms)?);
+        config.api_key = env.text("NARRATIX_AI_API_KEY").map(ApiKey::new);
+        if let Some(ms) = env.number("NARRATIX_AI_TIMEOUT_MS")? {
+            config.timeout = Duration::from_millis(ms);
         }
-        if let Some(n) = var("NARRATIX_MAX_PAIRS") {
-            config.max_pairs = parse_number("NARRATIX_MAX_PAIRS", &n)?;
+        if let Some(n) = env.number("NARRATIX_MAX_PAIRS")? {
+            config.max_pairs = n;
         }
-        if let Some(n) = var("NARRATIX_MAX_INPUT_CHARS") {
-            config.max_input_chars = parse_number("NARRATIX_MAX_INPUT_CHARS", &n)?;
+        if let Some(n) = env.number("NARRATIX_MAX_INPUT_CHARS")? {
+            config.max_input_chars = n;
         }
-        if let Some(n) = var("NARRATIX_AI_MAX_LINE_CHARS") {
-            config.max_line_chars = parse_number("NARRATIX_AI_MAX_LINE_CHARS", &n)?;
+        if let Some(n) = env.number("NARRATIX_AI_MAX_LINE_CHARS")? {
+            config.max_line_chars = n;
         }
-        if let Some(flag) = var("NARRATIX_AI_HYBRID") {
-            config.hybrid = parse_flag("NARRATIX_AI_HYBRID", &flag)?;
-        }
-        if let Some(mode) = var("NARRATIX_AI_JSON_MODE") {
-            config.openai_json_mode = mode.parse()?;
+        config.hybrid = env.flag("NARRATIX_AI_HYBRID", config.hybrid)?;
+        if let Some(mode) = env.choice("NARRATIX_AI_JSON_MODE", "json_schema or json_object")? {
+            config.openai_json_mode = mode;
         }
         Ok(config)
     }
@@ -288,32 +284,12 @@ impl LabelConfig {
     }
 }
 
-fn parse_number<T: FromStr>(name: &str, value: &str) -> Result<T, LabelError> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| LabelError::Config(format!("{name} must be a non-negative whole number")))
-}
-
-fn parse_flag(name: &str, value: &str) -> Result<bool, LabelError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(LabelError::Config(format!("{name} must be true or false"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn from(vars: &[(&str, &str)]) -> Result<LabelConfig, LabelError> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        LabelConfig::from_vars(|name| vars.get(name).cloned())
+        LabelConfig::from_env(&Env::from_pairs(vars))
     }
 
     #[test]

@@ -50,6 +50,12 @@ impl LabelError {
     }
 }
 
+impl From<narratix_domain::config::ConfigError> for LabelError {
+    fn from(error: narratix_domain::config::ConfigError) -> LabelError {
+        LabelError::Config(error.to_string())
+    }
+}
+
 impl From<LabelError> for WireError {
     fn from(error: LabelError) -> WireError {
         error.kind().with_cause(error.to_string())

@@ -1,10 +1,12 @@
 //! The shared job-end logic (aggregate, notify, reap, catch-up) over the in-memory ports.
 
+use narratix_app::lifecycle::{aggregate, reap};
+use narratix_app::notice::Notifier;
+use narratix_app::views;
+use narratix_domain::messages::{NoticeKind, NotifyRequest as NotifyEvent};
 use narratix_domain::{Category, FileStatus, JobId, JobStatus, LabeledPair, TokenUsage};
-use narratix_store::lifecycle::{aggregate, reap};
 use narratix_store::memory::{MemoryStore, RecordingPoster};
-use narratix_store::notice::{NoticeKind, Notifier, NotifyEvent, ServerMessage};
-use narratix_store::ports::{ConnectionStore, JobStore};
+use narratix_store::ports::{ConnectionStore, JobReader, JobWriter};
 use narratix_store::{Connection, FileItem, Moment, NewFile, NewJob, StoreError, StoredError};
 use serde_json::json;
 
@@ -20,9 +22,10 @@ async fn store_with_job(files: usize) -> MemoryStore {
     let store = MemoryStore::new();
     let files = (1..=files)
         .map(|n| NewFile {
-            file_id: format!("f{n}"),
+            file_id: narratix_domain::FileId::parse(&format!("f{n}")).expect("file id"),
             name: format!("letter{n}.pdf"),
-            key: format!("uploads/job-1/f{n}.pdf"),
+            key: narratix_domain::ObjectKey::parse(&format!("uploads/job-1/f{n}.pdf"))
+                .expect("key"),
             size_bytes: 1000,
         })
         .collect();
@@ -104,7 +107,7 @@ fn event(kind: NoticeKind, file_id: Option<&str>, stage: Option<FileStatus>) -> 
     NotifyEvent {
         job_id: job_id(),
         event: kind,
-        file_id: file_id.map(str::to_owned),
+        file_id: file_id.map(|id| narratix_domain::FileId::parse(id).expect("file id")),
         stage,
     }
 }
@@ -489,7 +492,7 @@ async fn catch_up_replays_progress_results_and_the_final_message() {
     set_file(&store, "f1", FileStatus::Succeeded).await;
     set_file(&store, "f2", FileStatus::Labeling).await;
     let snapshot = store.snapshot(&job_id()).await.expect("read").expect("job");
-    let messages = ServerMessage::catch_up(&snapshot);
+    let messages = views::catch_up(&snapshot);
     let types: Vec<_> = messages
         .iter()
         .map(|m| serde_json::to_value(m).expect("json")["type"].clone())
@@ -509,7 +512,7 @@ async fn catch_up_replays_progress_results_and_the_final_message() {
         .await
         .expect("aggregate");
     let snapshot = store.snapshot(&job_id()).await.expect("read").expect("job");
-    let last = ServerMessage::catch_up(&snapshot).pop().expect("messages");
+    let last = views::catch_up(&snapshot).pop().expect("messages");
     assert_eq!(
         serde_json::to_value(last).expect("json"),
         json!({"type": "jobDone", "jobId": "job-1", "status": "PARTIAL", "succeeded": 1, "failed": 2})
@@ -564,5 +567,5 @@ async fn mark_started_moves_created_to_running_once_and_drops_the_expiry() {
         })
         .await
         .expect_err("exists");
-    assert!(matches!(duplicate, StoreError::AlreadyExists(_)));
+    assert!(matches!(duplicate, StoreError::JobExists(_)));
 }

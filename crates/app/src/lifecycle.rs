@@ -1,34 +1,27 @@
 //! The job's end: counting files into a final status, and failing a job whose execution died.
 
+use narratix_domain::messages::JobTally;
 use narratix_domain::{FileStatus, JobId, JobStatus};
+use narratix_store::ports::{
+    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger,
+};
+use narratix_store::{job_errors, Missing, Moment, StoreError, StoredError};
 use serde::{Deserialize, Serialize};
 
-use crate::model::job_errors;
-use crate::notice::{Delivery, Notifier, ServerMessage};
-use crate::ports::{ConnectionPoster, ConnectionStore, JobStore};
-use crate::{JobTally, Moment, StoreError, StoredError};
-
-/// The `aggregate` function's output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AggregateOutput {
-    pub job_id: JobId,
-    pub status: JobStatus,
-    pub succeeded: u32,
-    pub failed: u32,
-}
+use crate::notice::{Delivery, Notifier};
+use crate::views;
 
 /// Counts the job's file outcomes and sets its final status. Idempotent: a job that is final
 /// already keeps its status, which is returned.
-pub async fn aggregate<J: JobStore>(
+pub async fn aggregate<J: JobReader + JobWriter>(
     jobs: &J,
     job_id: &JobId,
     now: &Moment,
-) -> Result<AggregateOutput, StoreError> {
+) -> Result<JobTally, StoreError> {
     let snapshot = jobs
         .snapshot(job_id)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
+        .ok_or_else(|| StoreError::NotFound(Missing::Job(job_id.clone())))?;
     let succeeded = snapshot
         .files
         .iter()
@@ -44,25 +37,21 @@ pub async fn aggregate<J: JobStore>(
     }
     let failed = snapshot.files.len() - succeeded;
     let tally = JobTally {
+        job_id: job_id.clone(),
         status: JobStatus::from_counts(succeeded, failed),
         succeeded: count(succeeded),
         failed: count(failed),
     };
-    if jobs.finish(job_id, &tally, now).await? {
+    if jobs.finish(&tally, now).await? {
         tracing::info!(job_id = %job_id, status = ?tally.status, succeeded, failed, "job finished");
-        return Ok(AggregateOutput {
-            job_id: job_id.clone(),
-            status: tally.status,
-            succeeded: tally.succeeded,
-            failed: tally.failed,
-        });
+        return Ok(tally);
     }
     let job = jobs
         .job(job_id)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
+        .ok_or_else(|| StoreError::NotFound(Missing::Job(job_id.clone())))?;
     tracing::info!(job_id = %job_id, status = ?job.status, "job was final already");
-    Ok(AggregateOutput {
+    Ok(JobTally {
         job_id: job_id.clone(),
         status: job.status,
         succeeded: job.succeeded,
@@ -107,7 +96,7 @@ pub async fn reap<J, C, P>(
     now: &Moment,
 ) -> Result<ReapOutput, StoreError>
 where
-    J: JobStore,
+    J: JobReader + JobWriter + NoticeLedger,
     C: ConnectionStore,
     P: ConnectionPoster,
 {
@@ -136,8 +125,8 @@ where
         .jobs
         .job(job_id)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
-    let delivery = match ServerMessage::job_final(&job) {
+        .ok_or_else(|| StoreError::NotFound(Missing::Job(job_id.clone())))?;
+    let delivery = match views::job_final(&job) {
         Some(message) => notifier.send_final_notice(&job, message, now).await?,
         None => Delivery::default(),
     };

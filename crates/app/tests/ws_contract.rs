@@ -1,11 +1,13 @@
 //! Real notify and subscribe messages, checked against
 //! `contracts/websocket-messages.schema.json`.
 
+use narratix_app::lifecycle::{aggregate, reap};
+use narratix_app::notice::Notifier;
+use narratix_app::views;
+use narratix_domain::messages::{NoticeKind, NotifyRequest as NotifyEvent, ServerMessage};
 use narratix_domain::{Category, FileStatus, JobId, LabeledPair};
-use narratix_store::lifecycle::{aggregate, reap};
 use narratix_store::memory::{MemoryStore, RecordingPoster};
-use narratix_store::notice::{NoticeKind, Notifier, NotifyEvent, ServerMessage};
-use narratix_store::ports::{ConnectionStore, JobStore};
+use narratix_store::ports::{ConnectionStore, JobReader, JobWriter};
 use narratix_store::{Connection, Moment, NewFile, NewJob, StoredError};
 use serde_json::{json, Value};
 
@@ -48,9 +50,10 @@ async fn every_message_the_server_sends_matches_the_schema() {
             expires_at: 0,
             files: ["f1", "f2", "f3"]
                 .map(|id| NewFile {
-                    file_id: id.into(),
+                    file_id: narratix_domain::FileId::parse(id).expect("file id"),
                     name: "a.pdf".into(),
-                    key: format!("uploads/job-1/{id}.pdf"),
+                    key: narratix_domain::ObjectKey::parse(&format!("uploads/job-1/{id}.pdf"))
+                        .expect("key"),
                     size_bytes: 10,
                 })
                 .to_vec(),
@@ -95,7 +98,7 @@ async fn every_message_the_server_sends_matches_the_schema() {
     let event = |kind, file: Option<&str>, stage| NotifyEvent {
         job_id: job_id.clone(),
         event: kind,
-        file_id: file.map(str::to_owned),
+        file_id: file.map(|id| narratix_domain::FileId::parse(id).expect("file id")),
         stage,
     };
     for notify in [
@@ -115,7 +118,7 @@ async fn every_message_the_server_sends_matches_the_schema() {
         notifier.notify(&notify, &now).await.expect("notify");
     }
     let snapshot = store.snapshot(&job_id).await.expect("read").expect("job");
-    let mut replies = ServerMessage::catch_up(&snapshot);
+    let mut replies = views::catch_up(&snapshot);
     replies.push(ServerMessage::Error {
         error: "Job.NotFound".into(),
         message: "no such job".into(),

@@ -1,11 +1,11 @@
 //! Posting to WebSocket connections through the API Gateway management API.
 
 use async_trait::async_trait;
-use aws_sdk_apigatewaymanagement::error::DisplayErrorContext;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use aws_sdk_apigatewaymanagement::Client;
 
 use crate::ports::{ConnectionPoster, PostError};
+use crate::StoreError;
 
 /// Posts through `@connections` (the client's endpoint is the WebSocket stage's HTTPS URL).
 #[derive(Clone, Debug)]
@@ -39,7 +39,11 @@ impl ConnectionPoster for ApiGatewayPoster {
             {
                 Err(PostError::Gone)
             }
-            Err(err) => Err(PostError::Failed(DisplayErrorContext(&err).to_string())),
+            Err(err) => Err(PostError::Failed(StoreError::unavailable(
+                "API Gateway",
+                "PostToConnection",
+                err,
+            ))),
         }
     }
 }
