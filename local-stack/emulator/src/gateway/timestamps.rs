@@ -3,9 +3,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+use time::macros::format_description;
+use time::OffsetDateTime;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_millis() -> i64 {
@@ -15,64 +14,24 @@ pub fn now_millis() -> i64 {
         .unwrap_or(0)
 }
 
-struct Civil {
-    year: i64,
-    month: usize,
-    day: i64,
-    hour: i64,
-    minute: i64,
-    second: i64,
-    millis: i64,
-}
-
-/// The UTC calendar time of `epoch_millis` (Howard Hinnant's `civil_from_days`).
-fn civil(epoch_millis: i64) -> Civil {
-    let millis = epoch_millis.rem_euclid(1000);
-    let seconds = epoch_millis.div_euclid(1000);
-    let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    Civil {
-        year,
-        month: usize::try_from(month).unwrap_or(1),
-        day,
-        hour: of_day / 3600,
-        minute: of_day % 3600 / 60,
-        second: of_day % 60,
-        millis,
-    }
+/// The UTC time of `epoch_millis` (the epoch itself if out of `time`'s range).
+fn utc(epoch_millis: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_millis) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// `requestTime` as API Gateway writes it.
 pub fn request_time(epoch_millis: i64) -> String {
-    let time = civil(epoch_millis);
-    let month = MONTHS.get(time.month.saturating_sub(1)).unwrap_or(&"Jan");
-    format!(
-        "{:02}/{month}/{}:{:02}:{:02}:{:02} +0000",
-        time.day, time.year, time.hour, time.minute, time.second
-    )
+    let format =
+        format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
+    utc(epoch_millis).format(format).unwrap_or_default()
 }
 
 /// ISO 8601 with milliseconds, UTC.
 pub fn iso8601(epoch_millis: i64) -> String {
-    let time = civil(epoch_millis);
-    format!(
-        "{}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        time.year, time.month, time.day, time.hour, time.minute, time.second, time.millis
-    )
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    utc(epoch_millis).format(format).unwrap_or_default()
 }
 
 #[cfg(test)]
