@@ -488,6 +488,20 @@ pub fn as_text(value: &Json) -> String {
     }
 }
 
+/// A resolved list property as texts: an array's items, or a CommaDelimitedList parameter's
+/// text split at its commas; nothing when absent.
+pub fn text_list(value: Option<&Json>) -> Vec<String> {
+    match value {
+        Some(Json::Array(items)) => items.iter().map(as_text).collect(),
+        Some(Json::String(text)) => text
+            .split(',')
+            .map(|item| item.trim().to_owned())
+            .filter(|item| !item.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn truthy(value: &Json) -> Result<bool, LocalError> {
     match value {
         Json::Bool(flag) => Ok(*flag),

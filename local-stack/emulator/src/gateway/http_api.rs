@@ -27,7 +27,7 @@ use super::timestamps::{now_millis, request_time};
 use super::GatewayState;
 use crate::error::LocalError;
 use crate::layout::{Layout, ACCOUNT_ID};
-use crate::template::{as_text, Template};
+use crate::template::{as_text, text_list, Template};
 
 /// API Gateway's HTTP API payload limit.
 const PAYLOAD_LIMIT: usize = 10 * 1024 * 1024;
@@ -234,18 +234,7 @@ pub struct Cors {
 
 impl Cors {
     fn from_json(configuration: &Json) -> Self {
-        let list = |name: &str| -> Vec<String> {
-            match configuration.get(name) {
-                Some(Json::Array(items)) => items.iter().map(as_text).collect(),
-                // A CommaDelimitedList parameter resolves to its text.
-                Some(Json::String(text)) => text
-                    .split(',')
-                    .map(|item| item.trim().to_owned())
-                    .filter(|item| !item.is_empty())
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
+        let list = |name: &str| text_list(configuration.get(name));
         Self {
             allow_origins: list("AllowOrigins"),
             allow_headers: list("AllowHeaders"),
