@@ -476,7 +476,7 @@ fn the_template_runs_the_state_machine_traced_and_logs_no_execution_data() {
 }
 
 #[test]
-fn every_function_runs_rust_on_al2023_arm64_built_by_cargo_lambda() {
+fn every_function_runs_rust_on_al2023_arm64_built_by_one_cargo_lambda_run() {
     let template = load_template();
     let global = |name: &str| template.function_global(name).map(untag).cloned();
     let mut problems = Vec::new();
@@ -502,10 +502,34 @@ fn every_function_runs_rust_on_al2023_arm64_built_by_cargo_lambda() {
                 function.logical_id
             ));
         }
+        // functions/lambda.mk builds every function in one cargo-lambda run and copies the
+        // binary named as the function's folder.
         let build_method = function.body["Metadata"]["BuildMethod"].as_str();
-        if build_method != Some("rust-cargolambda") {
+        if build_method != Some("makefile") {
             problems.push(format!(
                 "{}: BuildMethod {build_method:?}",
+                function.logical_id
+            ));
+        }
+        let code_uri = function.property("CodeUri").and_then(|v| v.as_str());
+        let binary = function.body["Metadata"]["BuildProperties"]["Binary"].as_str();
+        let folder = code_uri.and_then(|uri| uri.trim_end_matches('/').rsplit('/').next());
+        if folder.is_none() || folder != binary {
+            problems.push(format!(
+                "{}: binary {binary:?} is not named as its folder {code_uri:?}",
+                function.logical_id
+            ));
+        }
+        let makefile = code_uri
+            .map(|uri| repo_root().join(uri).join("Makefile"))
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .unwrap_or_default();
+        if !makefile
+            .lines()
+            .any(|line| line.trim() == "include ../lambda.mk")
+        {
+            problems.push(format!(
+                "{}: {code_uri:?} has no Makefile including ../lambda.mk",
                 function.logical_id
             ));
         }

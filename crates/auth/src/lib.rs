@@ -10,25 +10,34 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use narratix_domain::config::{ConfigError, Env, Problem};
 use narratix_domain::ErrorKind;
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
 /// Why a token was not accepted, or could not be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("no bearer token")]
     Missing,
     #[error("token expired")]
     Expired,
     #[error("token rejected: {0}")]
-    Rejected(String),
+    Rejected(&'static str),
     #[error("token signed with an unknown key")]
     UnknownKey,
-    #[error("signing keys unavailable: {0}")]
-    KeysUnavailable(String),
+    #[error("signing keys unavailable: {what}")]
+    KeysUnavailable {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("auth configuration: {0}")]
-    Config(String),
+    Config(#[from] ConfigError),
+    #[error("cannot make a token: {0}")]
+    Unusable(&'static str),
+    #[error("cannot sign the token")]
+    Sign(#[source] jsonwebtoken::errors::Error),
 }
 
 impl AuthError {
@@ -54,13 +63,13 @@ fn rejected(error: jsonwebtoken::errors::Error) -> AuthError {
     use jsonwebtoken::errors::ErrorKind as Jwt;
     match error.kind() {
         Jwt::ExpiredSignature => AuthError::Expired,
-        Jwt::InvalidIssuer => AuthError::Rejected("wrong issuer".into()),
-        Jwt::InvalidAudience => AuthError::Rejected("wrong audience".into()),
-        Jwt::InvalidSignature => AuthError::Rejected("bad signature".into()),
-        Jwt::InvalidAlgorithm => AuthError::Rejected("algorithm not accepted".into()),
-        Jwt::ImmatureSignature => AuthError::Rejected("token not valid yet".into()),
-        Jwt::MissingRequiredClaim(claim) => AuthError::Rejected(format!("missing claim {claim}")),
-        _ => AuthError::Rejected("malformed token".into()),
+        Jwt::InvalidIssuer => AuthError::Rejected("wrong issuer"),
+        Jwt::InvalidAudience => AuthError::Rejected("wrong audience"),
+        Jwt::InvalidSignature => AuthError::Rejected("bad signature"),
+        Jwt::InvalidAlgorithm => AuthError::Rejected("algorithm not accepted"),
+        Jwt::ImmatureSignature => AuthError::Rejected("token not valid yet"),
+        Jwt::MissingRequiredClaim(_) => AuthError::Rejected("a required claim is missing"),
+        _ => AuthError::Rejected("malformed token"),
     }
 }
 
@@ -100,10 +109,10 @@ pub fn mint_dev_token(
     ttl: Duration,
 ) -> Result<String, AuthError> {
     if secret.is_empty() {
-        return Err(AuthError::Config("the dev signing secret is empty".into()));
+        return Err(AuthError::Unusable("the dev signing secret is empty"));
     }
     if subject.trim().is_empty() {
-        return Err(AuthError::Config("the subject is empty".into()));
+        return Err(AuthError::Unusable("the subject is empty"));
     }
     let iat = now_seconds();
     let claims = MintedClaims {
@@ -118,7 +127,7 @@ pub fn mint_dev_token(
         &claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )
-    .map_err(|err| AuthError::Config(format!("cannot sign: {err}")))
+    .map_err(AuthError::Sign)
 }
 
 /// Where the verification keys come from.
@@ -141,28 +150,17 @@ pub struct VerifierConfig {
 impl VerifierConfig {
     /// From `JWT_ISSUER`, `JWT_AUDIENCE` and either `JWKS_URL` or `NARRATIX_DEV_JWT_SECRET`
     /// (the JWKS wins when both are set).
-    pub fn from_env() -> Result<VerifierConfig, AuthError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// As [`from_env`](Self::from_env), reading variables through `lookup`.
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<VerifierConfig, AuthError> {
-        let required = |name: &str| {
-            lookup(name)
-                .filter(|value| !value.trim().is_empty())
-                .ok_or_else(|| AuthError::Config(format!("{name} is not set")))
-        };
-        let issuer = required("JWT_ISSUER")?;
-        let audience = required("JWT_AUDIENCE")?;
-        let keys = match (required("JWKS_URL"), required("NARRATIX_DEV_JWT_SECRET")) {
-            (Ok(url), _) => KeySource::JwksUrl(url),
-            (Err(_), Ok(secret)) => KeySource::DevSecret(secret),
-            (Err(_), Err(_)) => {
-                return Err(AuthError::Config(
-                    "set JWKS_URL or NARRATIX_DEV_JWT_SECRET".into(),
-                ))
+    pub fn from_env(env: &Env) -> Result<VerifierConfig, AuthError> {
+        let issuer = env.required("JWT_ISSUER")?;
+        let audience = env.required("JWT_AUDIENCE")?;
+        let keys = match (env.text("JWKS_URL"), env.text(ENV_DEV_SECRET)) {
+            (Some(url), _) => KeySource::JwksUrl(url),
+            (None, Some(secret)) => KeySource::DevSecret(secret),
+            (None, None) => {
+                return Err(AuthError::Config(ConfigError {
+                    variable: "JWKS_URL",
+                    problem: Problem::NotOneOf("a URL (or set NARRATIX_DEV_JWT_SECRET)"),
+                }))
             }
         };
         Ok(VerifierConfig {
@@ -172,6 +170,9 @@ impl VerifierConfig {
         })
     }
 }
+
+/// The local dev issuer's shared secret.
+pub const ENV_DEV_SECRET: &str = "NARRATIX_DEV_JWT_SECRET";
 
 enum Keys {
     Shared(DecodingKey),
@@ -242,7 +243,7 @@ impl Verifier {
         let claims = match &self.keys {
             Keys::Shared(key) => {
                 if header.alg != Algorithm::HS256 {
-                    return Err(AuthError::Rejected("algorithm not accepted".into()));
+                    return Err(AuthError::Rejected("algorithm not accepted"));
                 }
                 jsonwebtoken::decode::<Claims>(token, key, &self.validation(Algorithm::HS256))
                     .map_err(rejected)?
@@ -250,7 +251,7 @@ impl Verifier {
             }
             Keys::Jwks { url, http, cached } => {
                 if header.alg != Algorithm::RS256 {
-                    return Err(AuthError::Rejected("algorithm not accepted".into()));
+                    return Err(AuthError::Rejected("algorithm not accepted"));
                 }
                 let key = self
                     .jwks_key(header.kid.as_deref(), url.as_deref(), http, cached)
@@ -261,7 +262,7 @@ impl Verifier {
             }
         };
         if claims.sub.trim().is_empty() {
-            return Err(AuthError::Rejected("empty subject".into()));
+            return Err(AuthError::Rejected("empty subject"));
         }
         Ok(claims)
     }
@@ -294,8 +295,10 @@ fn find_key(keys: &JwkSet, kid: Option<&str>) -> Result<Option<DecodingKey>, Aut
         None => None,
     };
     jwk.map(|jwk| {
-        DecodingKey::from_jwk(jwk)
-            .map_err(|err| AuthError::KeysUnavailable(format!("unusable JWK: {err}")))
+        DecodingKey::from_jwk(jwk).map_err(|err| AuthError::KeysUnavailable {
+            what: "a JWK is unusable",
+            source: err.into(),
+        })
     })
     .transpose()
 }
@@ -305,17 +308,18 @@ async fn fetch_jwks(http: &reqwest::Client, url: &str) -> Result<JwkSet, AuthErr
         .get(url)
         .send()
         .await
-        .map_err(|err| AuthError::KeysUnavailable(format!("fetching the JWKS: {err}")))?;
-    if !response.status().is_success() {
-        return Err(AuthError::KeysUnavailable(format!(
-            "the JWKS endpoint answered {}",
-            response.status()
-        )));
-    }
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|err| AuthError::KeysUnavailable {
+            what: "fetching the JWKS failed",
+            source: err.into(),
+        })?;
     response
         .json::<JwkSet>()
         .await
-        .map_err(|err| AuthError::KeysUnavailable(format!("unreadable JWKS: {err}")))
+        .map_err(|err| AuthError::KeysUnavailable {
+            what: "the JWKS is unreadable",
+            source: err.into(),
+        })
 }
 
 /// The token in an `Authorization: Bearer …` header value.

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use narratix_domain::config::Env;
 use narratix_domain::{ErrorKind, LabeledPair, TokenUsage, WireError};
 use narratix_extract::{extract_isolated, Limits};
 use narratix_label::{LabelConfig, Labeler};
@@ -88,10 +89,11 @@ struct JsonOutput<'a> {
 
 pub fn run(args: Args) -> Result<(), WireError> {
     let limits = Limits::from_env()?;
-    let config = LabelConfig::from_vars(|name| match (name, &args.provider) {
+    let provider = args.provider.clone();
+    let config = LabelConfig::from_env(&Env::from_fn(move |name| match (name, &provider) {
         ("NARRATIX_AI_PROVIDER", Some(provider)) => Some(provider.clone()),
         _ => std::env::var(name).ok(),
-    })?;
+    }))?;
     let labeler = Labeler::new(config)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -132,6 +132,28 @@ impl WireError {
     pub fn name(&self) -> &'static str {
         self.kind.name()
     }
+
+    /// Flattens `error` and its `source()` chain into the one-line cause: the boundary where a
+    /// typed error becomes a name and a line.
+    pub fn from_error(kind: ErrorKind, error: &(dyn std::error::Error + 'static)) -> WireError {
+        WireError::new(kind, error_chain(error))
+    }
+}
+
+/// An error and its sources in one line, `outer: inner: innermost`; a source whose text the
+/// line holds already (many errors repeat their source) is not repeated.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        source = cause.source();
+    }
+    one_line(&line)
 }
 
 #[cfg(test)]
@@ -193,6 +215,23 @@ mod tests {
         );
         let json = serde_json::to_value(&err).expect("serialise");
         assert_eq!(json["error"], "Extract.NotPdf");
+    }
+
+    #[test]
+    fn the_chain_is_one_line_without_repeats() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("S3 GetObject failed")]
+        struct Outer(#[source] Inner);
+        #[derive(Debug, thiserror::Error)]
+        #[error("service error")]
+        struct Inner(#[source] std::io::Error);
+        let error = Outer(Inner(std::io::Error::other("NoSuchBucket: gone\nreally")));
+        assert_eq!(
+            error_chain(&error),
+            "S3 GetObject failed: service error: NoSuchBucket: gone really"
+        );
+        let wire = WireError::from_error(ErrorKind::StorageUnavailable, &error);
+        assert_eq!(wire.name(), "Storage.Unavailable");
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub fn init_tracing() {
 }
 
 /// Serves `handler` on the Lambda runtime API: raw JSON in, typed event decoded with
-/// [`decode`], every failure (including a panic) reported under its wire name.
+/// [`decode`], every failure (including a panic) reported under its wire name. Starts the
+/// JSON logs first if the main has not.
 pub async fn serve<E, O, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
 where
     E: DeserializeOwned + Send,
@@ -63,6 +64,7 @@ where
     F: Fn(E) -> Fut + Send + Sync,
     Fut: Future<Output = Result<O, WireError>> + Send,
 {
+    init_tracing();
     let handler = &handler;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
@@ -70,6 +72,48 @@ where
         },
     ))
     .await
+}
+
+/// What the WebSocket functions share: the verified owner API Gateway hands every route of a
+/// connection, and the route responses.
+pub mod websocket {
+    use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+    use aws_lambda_events::encodings::Body;
+
+    use crate::{ErrorKind, WireError};
+
+    /// The subject the `$connect` authorizer verified (its context `sub`, else the principal).
+    pub fn owner_of(request: &ApiGatewayWebsocketProxyRequest) -> Option<String> {
+        let fields = &request.request_context.authorizer.fields;
+        fields
+            .get("sub")
+            .or_else(|| fields.get("principalId"))
+            .and_then(|value| value.as_str())
+            .filter(|owner| !owner.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// The connection the event is about; `route` names it in the error.
+    pub fn connection_id(
+        request: &ApiGatewayWebsocketProxyRequest,
+        route: &str,
+    ) -> Result<String, WireError> {
+        request
+            .request_context
+            .connection_id
+            .clone()
+            .ok_or_else(|| {
+                ErrorKind::InputInvalid.with_cause(format!("{route} without a connectionId"))
+            })
+    }
+
+    /// A route's answer to API Gateway.
+    pub fn response(status: i64, body: &str) -> ApiGatewayProxyResponse {
+        let mut response = ApiGatewayProxyResponse::default();
+        response.status_code = status;
+        response.body = Some(Body::Text(body.to_owned()));
+        response
+    }
 }
 
 #[cfg(test)]

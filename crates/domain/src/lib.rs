@@ -1,12 +1,16 @@
-//! The Narratix domain: what a labeling job is, what it produces, and the closed set of
-//! error names every component reports under.
+//! The Narratix domain: what a labeling job is, what it produces, the messages every part
+//! exchanges, the closed sets of error names, and the one configuration reader.
 //!
 //! This crate knows nothing of AWS. The optional `lambda` feature adds what every Lambda
 //! adapter needs: the mapping of [`WireError`] into `lambda_runtime::Diagnostic`, panic
-//! capture and JSON tracing.
+//! capture, JSON tracing and the one `serve` loop.
 
+pub mod api;
 mod category;
+pub mod config;
 mod error;
+mod ids;
+pub mod messages;
 mod model;
 mod text;
 
@@ -14,9 +18,7 @@ mod text;
 pub mod lambda;
 
 pub use category::Category;
-pub use error::{ErrorKind, RetryClass, WireError};
-pub use model::{
-    FileOutcome, FileStatus, JobFile, JobId, JobRecord, JobStatus, LabeledPair, TokenUsage,
-    MAX_FILES_PER_JOB,
-};
+pub use error::{error_chain, ErrorKind, RetryClass, WireError};
+pub use ids::{FileId, InvalidFileId, InvalidJobId, InvalidObjectKey, JobId, ObjectKey};
+pub use model::{FileStatus, JobStatus, LabeledPair, TokenUsage, MAX_FILES_PER_JOB};
 pub use text::one_line;

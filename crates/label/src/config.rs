@@ -2,7 +2,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::LabelError;
+use narratix_domain::config::Env;
+
+use crate::{LabelError, Misconfigured};
 
 /// Who labels: the built-in offline labeler or an AI provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -80,9 +82,10 @@ impl FromStr for ProviderKind {
             .into_iter()
             .find(|kind| kind.name() == wanted)
             .ok_or_else(|| {
-                LabelError::Config(
-                    "unknown AI provider; expected offline, openai, gemini or anthropic".into(),
+                Misconfigured::Setting(
+                    "unknown AI provider; expected offline, openai, gemini or anthropic",
                 )
+                .into()
             })
     }
 }
@@ -106,9 +109,10 @@ impl FromStr for OpenAiJsonMode {
         match name.trim().to_ascii_lowercase().as_str() {
             "json_schema" => Ok(OpenAiJsonMode::JsonSchema),
             "json_object" => Ok(OpenAiJsonMode::JsonObject),
-            _ => Err(LabelError::Config(
-                "unknown JSON mode; expected json_schema or json_object".into(),
-            )),
+            _ => Err(Misconfigured::Setting(
+                "unknown JSON mode; expected json_schema or json_object",
+            )
+            .into()),
         }
     }
 }
@@ -197,49 +201,43 @@ impl LabelConfig {
         }
     }
 
-    /// Reads the configuration from the process environment; see [`LabelConfig::from_vars`].
-    pub fn from_env() -> Result<LabelConfig, LabelError> {
-        LabelConfig::from_vars(|name| std::env::var(name).ok())
-    }
-
-    /// Reads the configuration from variables (unset or blank means the default):
+    /// Reads the configuration (unset or blank means the default):
     /// `NARRATIX_AI_PROVIDER` (offline|openai|gemini|anthropic), `NARRATIX_AI_MODEL`,
     /// `NARRATIX_AI_BASE_URL`, `NARRATIX_AI_API_KEY` (local runs; Lambda passes the key from
     /// Secrets Manager with [`with_api_key`](LabelConfig::with_api_key)),
     /// `NARRATIX_AI_TIMEOUT_MS`, `NARRATIX_MAX_PAIRS`, `NARRATIX_MAX_INPUT_CHARS`,
     /// `NARRATIX_AI_MAX_LINE_CHARS`, `NARRATIX_AI_HYBRID` (true|false),
     /// `NARRATIX_AI_JSON_MODE` (json_schema|json_object).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<LabelConfig, LabelError> {
-        let var = |name: &str| var(name).filter(|value| !value.trim().is_empty());
-        let provider = match var("NARRATIX_AI_PROVIDER") {
-            Some(name) => name.parse()?,
-            None => ProviderKind::Offline,
-        };
+    pub fn from_env(env: &Env) -> Result<LabelConfig, LabelError> {
+        let provider = env
+            .choice(
+                "NARRATIX_AI_PROVIDER",
+                "offline, openai, gemini or anthropic",
+            )?
+            .unwrap_or(ProviderKind::Offline);
         let mut config = LabelConfig::for_provider(provider);
-        if let Some(model) = var("NARRATIX_AI_MODEL") {
-            config.model = model.trim().to_owned();
+        if let Some(model) = env.text("NARRATIX_AI_MODEL") {
+            config.model = model;
         }
-        if let Some(base_url) = var("NARRATIX_AI_BASE_URL") {
-            config.base_url = base_url.trim().to_owned();
+        if let Some(base_url) = env.text("NARRATIX_AI_BASE_URL") {
+            config.base_url = base_url;
         }
-        config.api_key = var("NARRATIX_AI_API_KEY").map(ApiKey::new);
-        if let Some(ms) = var("NARRATIX_AI_TIMEOUT_MS") {
-            config.timeout = Duration::from_millis(parse_number("NARRATIX_AI_TIMEOUT_MS", &ms)?);
+        config.api_key = env.text("NARRATIX_AI_API_KEY").map(ApiKey::new);
+        if let Some(ms) = env.number("NARRATIX_AI_TIMEOUT_MS")? {
+            config.timeout = Duration::from_millis(ms);
         }
-        if let Some(n) = var("NARRATIX_MAX_PAIRS") {
-            config.max_pairs = parse_number("NARRATIX_MAX_PAIRS", &n)?;
+        if let Some(n) = env.number("NARRATIX_MAX_PAIRS")? {
+            config.max_pairs = n;
         }
-        if let Some(n) = var("NARRATIX_MAX_INPUT_CHARS") {
-            config.max_input_chars = parse_number("NARRATIX_MAX_INPUT_CHARS", &n)?;
+        if let Some(n) = env.number("NARRATIX_MAX_INPUT_CHARS")? {
+            config.max_input_chars = n;
         }
-        if let Some(n) = var("NARRATIX_AI_MAX_LINE_CHARS") {
-            config.max_line_chars = parse_number("NARRATIX_AI_MAX_LINE_CHARS", &n)?;
+        if let Some(n) = env.number("NARRATIX_AI_MAX_LINE_CHARS")? {
+            config.max_line_chars = n;
         }
-        if let Some(flag) = var("NARRATIX_AI_HYBRID") {
-            config.hybrid = parse_flag("NARRATIX_AI_HYBRID", &flag)?;
-        }
-        if let Some(mode) = var("NARRATIX_AI_JSON_MODE") {
-            config.openai_json_mode = mode.parse()?;
+        config.hybrid = env.flag("NARRATIX_AI_HYBRID", config.hybrid)?;
+        if let Some(mode) = env.choice("NARRATIX_AI_JSON_MODE", "json_schema or json_object")? {
+            config.openai_json_mode = mode;
         }
         Ok(config)
     }
@@ -253,67 +251,42 @@ impl LabelConfig {
     /// Checks what [`Labeler::new`](crate::Labeler::new) needs.
     pub fn validate(&self) -> Result<(), LabelError> {
         if self.max_pairs == 0 {
-            return Err(LabelError::Config("max pairs must be at least 1".into()));
+            return Err(Misconfigured::Setting("max pairs must be at least 1").into());
         }
         if self.max_input_chars == 0 {
-            return Err(LabelError::Config(
-                "max input chars must be at least 1".into(),
-            ));
+            return Err(Misconfigured::Setting("max input chars must be at least 1").into());
         }
         if self.provider == ProviderKind::Offline {
             return Ok(());
         }
         if self.timeout.is_zero() {
-            return Err(LabelError::Config("timeout must be positive".into()));
+            return Err(Misconfigured::Setting("timeout must be positive").into());
         }
         if self.model.trim().is_empty() {
-            return Err(LabelError::Config("no model configured".into()));
+            return Err(Misconfigured::Setting("no model configured").into());
         }
         if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
-            return Err(LabelError::Config(
-                "base URL must start with http:// or https://".into(),
-            ));
+            return Err(
+                Misconfigured::Setting("base URL must start with http:// or https://").into(),
+            );
         }
         let has_key = self
             .api_key
             .as_ref()
             .is_some_and(|key| !key.expose().is_empty());
         if self.provider.requires_api_key() && !has_key {
-            return Err(LabelError::Config(format!(
-                "the {} provider needs an API key (NARRATIX_AI_API_KEY)",
-                self.provider
-            )));
+            return Err(Misconfigured::NoApiKey(self.provider).into());
         }
         Ok(())
-    }
-}
-
-fn parse_number<T: FromStr>(name: &str, value: &str) -> Result<T, LabelError> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| LabelError::Config(format!("{name} must be a non-negative whole number")))
-}
-
-fn parse_flag(name: &str, value: &str) -> Result<bool, LabelError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(LabelError::Config(format!("{name} must be true or false"))),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn from(vars: &[(&str, &str)]) -> Result<LabelConfig, LabelError> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        LabelConfig::from_vars(|name| vars.get(name).cloned())
+        LabelConfig::from_env(&Env::from_pairs(vars))
     }
 
     #[test]

@@ -1,27 +1,23 @@
-//! Narratix data access: jobs, per-file results and WebSocket connections in one DynamoDB
-//! table, uploads and large results in S3, messages to browsers through API Gateway — each
-//! behind a port (trait) with an AWS adapter and an in-memory implementation.
+//! Narratix storage: the one owner of every key, attribute name and AWS SDK adapter. Jobs,
+//! per-file results and WebSocket connections live in one DynamoDB table
+//! ([`schema`]), uploads, text and large results in S3, and the pipeline also talks to Step
+//! Functions, API Gateway's `@connections` and Secrets Manager — each behind a narrow port
+//! ([`ports`]) with an AWS adapter ([`aws`]) and an in-memory one ([`memory`]).
 //!
-//! Also the logic the job-end functions share: [`lifecycle::aggregate`],
-//! [`lifecycle::reap`] and the [`notice::Notifier`].
+//! What the pipeline *does* with them (a job's life, its notices, labeling a file once) is the
+//! application layer above, `narratix-app`.
 
-mod apigw;
-mod dynamo;
+pub mod aws;
 mod error;
-pub mod lifecycle;
 pub mod memory;
 mod model;
 mod moment;
-pub mod notice;
 pub mod ports;
-pub mod runtime;
-mod s3;
+pub mod schema;
 
-pub use apigw::ApiGatewayPoster;
-pub use dynamo::{DynamoStore, OWNER_INDEX};
-pub use error::StoreError;
+pub use error::{BoxError, Missing, StoreError};
 pub use model::{
-    job_errors, Connection, FileItem, JobItem, JobSnapshot, JobTally, NewFile, NewJob, StoredError,
+    job_errors, Capped, Connection, FileItem, FileResult, JobItem, JobSnapshot, NewFile, NewJob,
+    PutOutcome, SaveOutcome, StoredError, StoredPairs,
 };
 pub use moment::Moment;
-pub use s3::{S3Objects, PDF_CONTENT_TYPE};

@@ -6,13 +6,17 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use narratix_domain::{JobId, JobStatus};
+use narratix_domain::messages::{JobTally, LabelTaskOutput};
+use narratix_domain::{FileId, JobId, JobStatus, ObjectKey};
 
+use crate::error::Missing;
 use crate::ports::{
-    ConnectionPoster, ConnectionStore, JobStore, ObjectStore, PostError, PresignedPut,
+    ConnectionPoster, ConnectionStore, FileResults, JobReader, JobWriter, NoticeLedger,
+    ObjectReader, ObjectWriter, PostError, PresignedPut, UploadUrls,
 };
 use crate::{
-    Connection, FileItem, JobItem, JobSnapshot, JobTally, Moment, NewJob, StoreError, StoredError,
+    Capped, Connection, FileItem, FileResult, JobItem, JobSnapshot, Moment, NewJob, PutOutcome,
+    SaveOutcome, StoreError, StoredError, StoredPairs,
 };
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -23,7 +27,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 struct StoredJob {
     item: JobItem,
     expires_at: Option<i64>,
-    files: BTreeMap<String, FileItem>,
+    files: BTreeMap<FileId, FileItem>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,11 +90,11 @@ impl MemoryStore {
 }
 
 #[async_trait]
-impl JobStore for MemoryStore {
+impl JobWriter for MemoryStore {
     async fn create_job(&self, job: &NewJob) -> Result<(), StoreError> {
         let mut tables = lock(&self.tables);
         if tables.jobs.contains_key(&job.job_id) {
-            return Err(StoreError::AlreadyExists(format!("job {}", job.job_id)));
+            return Err(StoreError::JobExists(job.job_id.clone()));
         }
         let item = JobItem {
             job_id: job.job_id.clone(),
@@ -121,44 +125,17 @@ impl JobStore for MemoryStore {
         Ok(())
     }
 
-    async fn job(&self, job_id: &JobId) -> Result<Option<JobItem>, StoreError> {
-        Ok(lock(&self.tables)
-            .jobs
-            .get(job_id)
-            .map(|job| job.item.clone()))
-    }
-
-    async fn snapshot(&self, job_id: &JobId) -> Result<Option<JobSnapshot>, StoreError> {
-        Ok(lock(&self.tables).jobs.get(job_id).map(|job| JobSnapshot {
-            job: job.item.clone(),
-            files: job.files.values().cloned().collect(),
-        }))
-    }
-
-    async fn jobs_of(&self, owner: &str, limit: u32) -> Result<Vec<JobItem>, StoreError> {
-        let tables = lock(&self.tables);
-        let mut jobs: Vec<JobItem> = tables
-            .jobs
-            .values()
-            .filter(|job| job.item.owner == owner)
-            .map(|job| job.item.clone())
-            .collect();
-        jobs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        jobs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(jobs)
-    }
-
     async fn mark_started(
         &self,
         job_id: &JobId,
-        _file_ids: &[String],
+        _file_ids: &[FileId],
         now: &Moment,
     ) -> Result<bool, StoreError> {
         let mut tables = lock(&self.tables);
         let job = tables
             .jobs
             .get_mut(job_id)
-            .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
+            .ok_or_else(|| StoreError::NotFound(Missing::Job(job_id.clone())))?;
         job.expires_at = None;
         if job.item.status != JobStatus::Created {
             return Ok(false);
@@ -168,14 +145,9 @@ impl JobStore for MemoryStore {
         Ok(true)
     }
 
-    async fn finish(
-        &self,
-        job_id: &JobId,
-        tally: &JobTally,
-        now: &Moment,
-    ) -> Result<bool, StoreError> {
+    async fn finish(&self, tally: &JobTally, now: &Moment) -> Result<bool, StoreError> {
         let mut tables = lock(&self.tables);
-        let Some(job) = tables.jobs.get_mut(job_id) else {
+        let Some(job) = tables.jobs.get_mut(&tally.job_id) else {
             return Ok(false);
         };
         if job.item.status.is_final() {
@@ -206,7 +178,40 @@ impl JobStore for MemoryStore {
         job.item.finished_at = Some(now.rfc3339());
         Ok(true)
     }
+}
 
+#[async_trait]
+impl JobReader for MemoryStore {
+    async fn job(&self, job_id: &JobId) -> Result<Option<JobItem>, StoreError> {
+        Ok(lock(&self.tables)
+            .jobs
+            .get(job_id)
+            .map(|job| job.item.clone()))
+    }
+
+    async fn snapshot(&self, job_id: &JobId) -> Result<Option<JobSnapshot>, StoreError> {
+        Ok(lock(&self.tables).jobs.get(job_id).map(|job| JobSnapshot {
+            job: job.item.clone(),
+            files: job.files.values().cloned().collect(),
+        }))
+    }
+
+    async fn jobs_of(&self, owner: &str, limit: u32) -> Result<Vec<JobItem>, StoreError> {
+        let tables = lock(&self.tables);
+        let mut jobs: Vec<JobItem> = tables
+            .jobs
+            .values()
+            .filter(|job| job.item.owner == owner)
+            .map(|job| job.item.clone())
+            .collect();
+        jobs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        jobs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(jobs)
+    }
+}
+
+#[async_trait]
+impl NoticeLedger for MemoryStore {
     async fn claim_final_notice(&self, job_id: &JobId, now: &Moment) -> Result<bool, StoreError> {
         let mut tables = lock(&self.tables);
         let Some(job) = tables.jobs.get_mut(job_id) else {
@@ -277,8 +282,63 @@ impl ConnectionStore for MemoryStore {
                 entry.job_id = Some(job_id.clone());
                 Ok(())
             }
-            None => Err(StoreError::NotFound(format!("connection {connection_id}"))),
+            None => Err(StoreError::NotFound(Missing::Connection(
+                connection_id.to_owned(),
+            ))),
         }
+    }
+}
+
+fn labeled_counts(file: &FileItem) -> Option<LabelTaskOutput> {
+    file.labeled_at.as_ref()?;
+    Some(LabelTaskOutput {
+        pair_count: u64::from(file.pair_count.unwrap_or(0)),
+        input_tokens: file.usage.input_tokens,
+        output_tokens: file.usage.output_tokens,
+    })
+}
+
+#[async_trait]
+impl FileResults for MemoryStore {
+    async fn labeled_counts(
+        &self,
+        job_id: &JobId,
+        file_id: &FileId,
+    ) -> Result<Option<LabelTaskOutput>, StoreError> {
+        Ok(lock(&self.tables)
+            .jobs
+            .get(job_id)
+            .and_then(|job| job.files.get(file_id))
+            .and_then(labeled_counts))
+    }
+
+    async fn save_result(
+        &self,
+        job_id: &JobId,
+        file_id: &FileId,
+        result: &FileResult,
+    ) -> Result<SaveOutcome, StoreError> {
+        let mut tables = lock(&self.tables);
+        let file = tables
+            .jobs
+            .get_mut(job_id)
+            .and_then(|job| job.files.get_mut(file_id))
+            .ok_or_else(|| StoreError::NotFound(Missing::File(job_id.clone(), file_id.clone())))?;
+        if let Some(stored) = labeled_counts(file) {
+            return Ok(SaveOutcome::AlreadyLabeled(stored));
+        }
+        match &result.pairs {
+            StoredPairs::Inline(json) => {
+                file.pairs = Some(serde_json::from_str(json).map_err(|_| {
+                    StoreError::corrupt("file", "pairs", "is not a JSON list of labeled pairs")
+                })?)
+            }
+            StoredPairs::Object(key) => file.result_key = Some(key.clone()),
+        }
+        file.pair_count = Some(u32::try_from(result.pair_count).unwrap_or(u32::MAX));
+        file.usage = result.usage;
+        file.labeled_at = Some(result.labeled_at.clone());
+        Ok(SaveOutcome::Saved)
     }
 }
 
@@ -286,6 +346,8 @@ impl ConnectionStore for MemoryStore {
 #[derive(Default)]
 pub struct MemoryObjects {
     objects: Mutex<BTreeMap<String, Vec<u8>>>,
+    /// Keys whose reads and writes fail as if S3 were down.
+    down: Mutex<BTreeSet<String>>,
 }
 
 impl MemoryObjects {
@@ -296,13 +358,36 @@ impl MemoryObjects {
     pub fn put(&self, key: &str, bytes: impl Into<Vec<u8>>) {
         lock(&self.objects).insert(key.to_owned(), bytes.into());
     }
+
+    pub fn object(&self, key: &str) -> Option<Vec<u8>> {
+        lock(&self.objects).get(key).cloned()
+    }
+
+    /// Makes every call on `key` fail as S3 being unreachable would.
+    pub fn break_key(&self, key: &str) {
+        lock(&self.down).insert(key.to_owned());
+    }
+
+    fn check(&self, key: &ObjectKey) -> Result<(), StoreError> {
+        if lock(&self.down).contains(key.as_str()) {
+            Err(StoreError::unavailable("S3", "any", "simulated outage"))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn bytes(&self, key: &ObjectKey) -> Result<Vec<u8>, StoreError> {
+        self.check(key)?;
+        self.object(key.as_str())
+            .ok_or_else(|| StoreError::NotFound(Missing::Object(key.clone())))
+    }
 }
 
 #[async_trait]
-impl ObjectStore for MemoryObjects {
+impl UploadUrls for MemoryObjects {
     async fn presign_put(
         &self,
-        key: &str,
+        key: &ObjectKey,
         content_length: u64,
         expires_in: Duration,
     ) -> Result<PresignedPut, StoreError> {
@@ -318,27 +403,64 @@ impl ObjectStore for MemoryObjects {
             headers,
         })
     }
+}
 
-    async fn size(&self, key: &str) -> Result<Option<u64>, StoreError> {
-        Ok(lock(&self.objects)
-            .get(key)
+#[async_trait]
+impl ObjectReader for MemoryObjects {
+    async fn size(&self, key: &ObjectKey) -> Result<Option<u64>, StoreError> {
+        self.check(key)?;
+        Ok(self
+            .object(key.as_str())
             .map(|bytes| u64::try_from(bytes.len()).unwrap_or(u64::MAX)))
     }
 
-    async fn read_prefix(&self, key: &str, len: u64) -> Result<Vec<u8>, StoreError> {
-        let objects = lock(&self.objects);
-        let bytes = objects
-            .get(key)
-            .ok_or_else(|| StoreError::NotFound(format!("object {key}")))?;
-        let end = usize::try_from(len).unwrap_or(usize::MAX).min(bytes.len());
-        Ok(bytes[..end].to_vec())
+    async fn read_prefix(&self, key: &ObjectKey, len: u64) -> Result<Vec<u8>, StoreError> {
+        let mut bytes = self.bytes(key)?;
+        bytes.truncate(usize::try_from(len).unwrap_or(usize::MAX));
+        Ok(bytes)
     }
 
-    async fn read(&self, key: &str) -> Result<Vec<u8>, StoreError> {
-        lock(&self.objects)
-            .get(key)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound(format!("object {key}")))
+    async fn read(&self, key: &ObjectKey) -> Result<Vec<u8>, StoreError> {
+        self.bytes(key)
+    }
+
+    async fn read_capped(&self, key: &ObjectKey, max_bytes: u64) -> Result<Capped, StoreError> {
+        let bytes = self.bytes(key)?;
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        Ok(if size > max_bytes {
+            Capped::TooLarge { size }
+        } else {
+            Capped::Bytes(bytes)
+        })
+    }
+}
+
+#[async_trait]
+impl ObjectWriter for MemoryObjects {
+    async fn put(
+        &self,
+        key: &ObjectKey,
+        body: Vec<u8>,
+        _content_type: &'static str,
+    ) -> Result<(), StoreError> {
+        self.check(key)?;
+        self.put(key.as_str(), body);
+        Ok(())
+    }
+
+    async fn put_if_absent(
+        &self,
+        key: &ObjectKey,
+        body: Vec<u8>,
+        _content_type: &'static str,
+    ) -> Result<PutOutcome, StoreError> {
+        self.check(key)?;
+        let mut objects = lock(&self.objects);
+        if objects.contains_key(key.as_str()) {
+            return Ok(PutOutcome::AlreadyExists);
+        }
+        objects.insert(key.as_str().to_owned(), body);
+        Ok(PutOutcome::Written)
     }
 }
 
@@ -378,10 +500,18 @@ impl ConnectionPoster for RecordingPoster {
             return Err(PostError::Gone);
         }
         if self.failing.contains(connection_id) {
-            return Err(PostError::Failed("simulated 500".into()));
+            return Err(PostError::Failed(StoreError::unavailable(
+                "API Gateway",
+                "PostToConnection",
+                "simulated 500",
+            )));
         }
-        let value = serde_json::from_slice(message)
-            .map_err(|err| PostError::Failed(format!("not JSON: {err}")))?;
+        let value = serde_json::from_slice(message).map_err(|err| {
+            PostError::Failed(StoreError::Invalid {
+                what: "a post of a message that is not JSON",
+                source: err.into(),
+            })
+        })?;
         lock(&self.posted).push((connection_id.to_owned(), value));
         Ok(())
     }
@@ -396,10 +526,7 @@ fn down() -> StoreError {
 }
 
 #[async_trait]
-impl JobStore for UnavailableStore {
-    async fn create_job(&self, _job: &NewJob) -> Result<(), StoreError> {
-        Err(down())
-    }
+impl JobReader for UnavailableStore {
     async fn job(&self, _job_id: &JobId) -> Result<Option<JobItem>, StoreError> {
         Err(down())
     }
@@ -409,20 +536,22 @@ impl JobStore for UnavailableStore {
     async fn jobs_of(&self, _owner: &str, _limit: u32) -> Result<Vec<JobItem>, StoreError> {
         Err(down())
     }
+}
+
+#[async_trait]
+impl JobWriter for UnavailableStore {
+    async fn create_job(&self, _job: &NewJob) -> Result<(), StoreError> {
+        Err(down())
+    }
     async fn mark_started(
         &self,
         _job_id: &JobId,
-        _file_ids: &[String],
+        _file_ids: &[FileId],
         _now: &Moment,
     ) -> Result<bool, StoreError> {
         Err(down())
     }
-    async fn finish(
-        &self,
-        _job_id: &JobId,
-        _tally: &JobTally,
-        _now: &Moment,
-    ) -> Result<bool, StoreError> {
+    async fn finish(&self, _tally: &JobTally, _now: &Moment) -> Result<bool, StoreError> {
         Err(down())
     }
     async fn fail(
@@ -433,7 +562,30 @@ impl JobStore for UnavailableStore {
     ) -> Result<bool, StoreError> {
         Err(down())
     }
+}
+
+#[async_trait]
+impl NoticeLedger for UnavailableStore {
     async fn claim_final_notice(&self, _job_id: &JobId, _now: &Moment) -> Result<bool, StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl FileResults for UnavailableStore {
+    async fn labeled_counts(
+        &self,
+        _job_id: &JobId,
+        _file_id: &FileId,
+    ) -> Result<Option<LabelTaskOutput>, StoreError> {
+        Err(down())
+    }
+    async fn save_result(
+        &self,
+        _job_id: &JobId,
+        _file_id: &FileId,
+        _result: &FileResult,
+    ) -> Result<SaveOutcome, StoreError> {
         Err(down())
     }
 }

@@ -1,4 +1,5 @@
-use narratix_domain::{FileStatus, JobId, JobStatus, LabeledPair, TokenUsage};
+use narratix_domain::messages::LabelTaskOutput;
+use narratix_domain::{FileId, FileStatus, JobId, JobStatus, LabeledPair, ObjectKey, TokenUsage};
 use serde::{Deserialize, Serialize};
 
 /// Wire names the store writes for job-level failures that no Lambda reports: they are not in
@@ -46,10 +47,23 @@ impl StoredError {
 /// A file of a job about to be created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewFile {
-    pub file_id: String,
+    pub file_id: FileId,
     pub name: String,
-    pub key: String,
+    pub key: ObjectKey,
     pub size_bytes: u64,
+}
+
+impl NewFile {
+    /// The file at 0-based `position` of a job: id `f{position+1}`, its upload key.
+    pub fn at(job_id: &JobId, position: usize, name: &str, size_bytes: u64) -> NewFile {
+        let file_id = FileId::at_position(position);
+        NewFile {
+            key: ObjectKey::upload(job_id, &file_id),
+            file_id,
+            name: name.to_owned(),
+            size_bytes,
+        }
+    }
 }
 
 /// A job about to be created, status `CREATED`.
@@ -83,9 +97,9 @@ pub struct JobItem {
 /// A file item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileItem {
-    pub file_id: String,
+    pub file_id: FileId,
     pub name: String,
-    pub key: String,
+    pub key: ObjectKey,
     pub size_bytes: u64,
     pub status: FileStatus,
     pub error: Option<StoredError>,
@@ -95,7 +109,7 @@ pub struct FileItem {
     /// The pairs when stored inline (`pairs` attribute).
     pub pairs: Option<Vec<LabeledPair>>,
     /// The S3 key of the pairs when they were too large to store inline.
-    pub result_key: Option<String>,
+    pub result_key: Option<ObjectKey>,
     pub pair_count: Option<u32>,
     pub usage: TokenUsage,
     pub labeled_at: Option<String>,
@@ -130,15 +144,6 @@ pub struct JobSnapshot {
     pub files: Vec<FileItem>,
 }
 
-/// A job's final status and counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobTally {
-    pub status: JobStatus,
-    pub succeeded: u32,
-    pub failed: u32,
-}
-
 /// A WebSocket connection and its owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
@@ -147,4 +152,62 @@ pub struct Connection {
     pub connected_at: String,
     /// Epoch seconds; the table's TTL deletes the connection afterwards.
     pub expires_at: i64,
+}
+
+/// Where a file's pairs are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredPairs {
+    /// The JSON array of pairs, in the file item itself (`pairs`).
+    Inline(String),
+    /// The S3 key of the JSON array (`resultKey`), when it is too large for the item.
+    Object(ObjectKey),
+}
+
+/// One file's labeling result as written to its item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileResult {
+    pub pairs: StoredPairs,
+    pub pair_count: u64,
+    pub usage: TokenUsage,
+    /// RFC 3339; its presence marks the file as labeled.
+    pub labeled_at: String,
+}
+
+impl FileResult {
+    /// The counts the waiting task gets.
+    pub fn task_output(&self) -> LabelTaskOutput {
+        LabelTaskOutput {
+            pair_count: self.pair_count,
+            input_tokens: self.usage.input_tokens,
+            output_tokens: self.usage.output_tokens,
+        }
+    }
+}
+
+/// The outcome of a conditional result write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved,
+    /// The file was already labeled (a redelivery or a concurrent delivery got there first);
+    /// the stored result was kept and these are its counts.
+    AlreadyLabeled(LabelTaskOutput),
+}
+
+/// Whether a conditional object write happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Written,
+    /// An object already exists under the key; it was kept.
+    AlreadyExists,
+}
+
+/// An object read with a size cap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Capped {
+    Bytes(Vec<u8>),
+    /// The object is larger than the cap (decided from its declared size when it has one, so
+    /// the body is not downloaded).
+    TooLarge {
+        size: u64,
+    },
 }

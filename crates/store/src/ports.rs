@@ -1,17 +1,34 @@
+//! The ports: each trait is what one use case needs from the outside world, no more. The AWS
+//! adapters ([`crate::aws`]) implement them for DynamoDB, S3, Step Functions, API Gateway's
+//! `@connections` and Secrets Manager; [`crate::memory`] implements them for tests.
+//!
+//! | port | used by |
+//! |---|---|
+//! | [`JobReader`] | api, aggregate, notify, reaper, ws-subscribe |
+//! | [`JobWriter`] | api (create, start), aggregate (finish), reaper (fail) |
+//! | [`NoticeLedger`] | notify, reaper: the job's one final notice |
+//! | [`FileResults`] | label-worker: store a file's result once |
+//! | [`ConnectionStore`] | ws-connect, ws-disconnect, ws-subscribe, notify |
+//! | [`UploadUrls`], [`ObjectReader`], [`ObjectWriter`] | api, extract, label-worker |
+//! | [`Executions`], [`TaskCallbacks`] | api; label-worker, label-dlq |
+//! | [`ConnectionPoster`] | notify, reaper, ws-subscribe |
+//! | [`SecretReader`] | label-worker |
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use narratix_domain::JobId;
+use narratix_domain::messages::{JobTally, LabelTaskOutput};
+use narratix_domain::{FileId, JobId, ObjectKey, WireError};
 
-use crate::{Connection, JobItem, JobSnapshot, JobTally, Moment, NewJob, StoreError, StoredError};
+use crate::{
+    Capped, Connection, FileResult, JobItem, JobSnapshot, Moment, NewJob, PutOutcome, SaveOutcome,
+    StoreError, StoredError,
+};
 
-/// Jobs and their files.
+/// Reading jobs and their files.
 #[async_trait]
-pub trait JobStore: Send + Sync {
-    /// Writes the job (status `CREATED`) and its pending files; fails if the job exists.
-    async fn create_job(&self, job: &NewJob) -> Result<(), StoreError>;
-
+pub trait JobReader: Send + Sync {
     /// The job item alone.
     async fn job(&self, job_id: &JobId) -> Result<Option<JobItem>, StoreError>;
 
@@ -20,6 +37,14 @@ pub trait JobStore: Send + Sync {
 
     /// The owner's most recent jobs, newest first.
     async fn jobs_of(&self, owner: &str, limit: u32) -> Result<Vec<JobItem>, StoreError>;
+}
+
+/// A job's life: created, started, finished or failed. Every transition is conditional, so a
+/// repeated or concurrent call changes nothing twice.
+#[async_trait]
+pub trait JobWriter: Send + Sync {
+    /// Writes the job (status `CREATED`) and its pending files; fails if the job exists.
+    async fn create_job(&self, job: &NewJob) -> Result<(), StoreError>;
 
     /// `CREATED` → `RUNNING`, dropping the unstarted job's expiry from the job and its files.
     /// Returns whether this call made the transition; a job the state machine already moved
@@ -27,18 +52,13 @@ pub trait JobStore: Send + Sync {
     async fn mark_started(
         &self,
         job_id: &JobId,
-        file_ids: &[String],
+        file_ids: &[FileId],
         now: &Moment,
     ) -> Result<bool, StoreError>;
 
     /// Sets the final status and counts unless the job is final already. Returns whether this
     /// call set them.
-    async fn finish(
-        &self,
-        job_id: &JobId,
-        tally: &JobTally,
-        now: &Moment,
-    ) -> Result<bool, StoreError>;
+    async fn finish(&self, tally: &JobTally, now: &Moment) -> Result<bool, StoreError>;
 
     /// Marks the job `FAILED` with `error` unless it is final already. Returns whether this
     /// call marked it.
@@ -48,10 +68,33 @@ pub trait JobStore: Send + Sync {
         error: &StoredError,
         now: &Moment,
     ) -> Result<bool, StoreError>;
+}
 
+/// The record of a job's final notice.
+#[async_trait]
+pub trait NoticeLedger: Send + Sync {
     /// Sets `finalNoticeAt` if it is not set. Returns whether this call set it: only that
     /// caller sends the job's final notice.
     async fn claim_final_notice(&self, job_id: &JobId, now: &Moment) -> Result<bool, StoreError>;
+}
+
+/// A file's labeling result, written once.
+#[async_trait]
+pub trait FileResults: Send + Sync {
+    /// The counts of the file's stored result, if it has been labeled.
+    async fn labeled_counts(
+        &self,
+        job_id: &JobId,
+        file_id: &FileId,
+    ) -> Result<Option<LabelTaskOutput>, StoreError>;
+
+    /// Stores the result unless the file is already labeled.
+    async fn save_result(
+        &self,
+        job_id: &JobId,
+        file_id: &FileId,
+        result: &FileResult,
+    ) -> Result<SaveOutcome, StoreError>;
 }
 
 /// WebSocket connections, findable by id and by owner.
@@ -83,40 +126,89 @@ pub struct PresignedPut {
     pub headers: BTreeMap<String, String>,
 }
 
-/// The upload bucket.
+/// Upload URLs for the browser.
 #[async_trait]
-pub trait ObjectStore: Send + Sync {
+pub trait UploadUrls: Send + Sync {
     /// A URL that accepts exactly one `application/pdf` body of `content_length` bytes.
     async fn presign_put(
         &self,
-        key: &str,
+        key: &ObjectKey,
         content_length: u64,
         expires_in: Duration,
     ) -> Result<PresignedPut, StoreError>;
+}
 
+/// Reading objects of the job bucket.
+#[async_trait]
+pub trait ObjectReader: Send + Sync {
     /// The object's size, or `None` when it does not exist.
-    async fn size(&self, key: &str) -> Result<Option<u64>, StoreError>;
+    async fn size(&self, key: &ObjectKey) -> Result<Option<u64>, StoreError>;
 
     /// Up to the first `len` bytes of the object.
-    async fn read_prefix(&self, key: &str, len: u64) -> Result<Vec<u8>, StoreError>;
+    async fn read_prefix(&self, key: &ObjectKey, len: u64) -> Result<Vec<u8>, StoreError>;
 
     /// The whole object.
-    async fn read(&self, key: &str) -> Result<Vec<u8>, StoreError>;
+    async fn read(&self, key: &ObjectKey) -> Result<Vec<u8>, StoreError>;
+
+    /// The whole object unless it is over `max_bytes`; never holds more than the cap.
+    async fn read_capped(&self, key: &ObjectKey, max_bytes: u64) -> Result<Capped, StoreError>;
+}
+
+/// Writing objects of the job bucket.
+#[async_trait]
+pub trait ObjectWriter: Send + Sync {
+    async fn put(
+        &self,
+        key: &ObjectKey,
+        body: Vec<u8>,
+        content_type: &'static str,
+    ) -> Result<(), StoreError>;
+
+    /// Writes `body` under `key` only if no object exists there yet.
+    async fn put_if_absent(
+        &self,
+        key: &ObjectKey,
+        body: Vec<u8>,
+        content_type: &'static str,
+    ) -> Result<PutOutcome, StoreError>;
+}
+
+/// Starting the state machine.
+#[async_trait]
+pub trait Executions: Send + Sync {
+    /// Starts an execution called `name`; `Ok(false)` when one of that name exists already.
+    async fn start(&self, name: &str, input: &str) -> Result<bool, StoreError>;
+}
+
+/// Answering a Step Functions task that waits on a token. Both answers fail with
+/// [`StoreError::TaskGone`] when the task no longer waits.
+#[async_trait]
+pub trait TaskCallbacks: Send + Sync {
+    async fn succeed(&self, task_token: &str, output: &LabelTaskOutput) -> Result<(), StoreError>;
+    async fn fail(&self, task_token: &str, error: &WireError) -> Result<(), StoreError>;
 }
 
 /// Why a message did not reach a connection.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum PostError {
     /// The client is gone (410): the connection should be forgotten.
     #[error("connection gone")]
     Gone,
     /// Anything else; logged, never fatal.
-    #[error("post failed: {0}")]
-    Failed(String),
+    #[error("post to the connection failed")]
+    Failed(#[source] StoreError),
 }
 
 /// Sends a message to one WebSocket connection (API Gateway `@connections`).
 #[async_trait]
 pub trait ConnectionPoster: Send + Sync {
     async fn post(&self, connection_id: &str, message: &[u8]) -> Result<(), PostError>;
+}
+
+/// Reading the AI provider's API key.
+#[async_trait]
+pub trait SecretReader: Send + Sync {
+    /// The key held by `secret_id`: the secret string itself, or the `apiKey` field of a JSON
+    /// object (what the console's key/value editor stores), trimmed and never empty.
+    async fn api_key(&self, secret_id: &str) -> Result<String, StoreError>;
 }

@@ -17,10 +17,13 @@ use aws_sdk_dynamodb::types::error::{
 use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use narratix_domain::{Category, FileStatus, JobId, JobStatus};
-use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobStore, ObjectStore, PostError};
-use narratix_store::{
-    ApiGatewayPoster, DynamoStore, Moment, NewFile, NewJob, S3Objects, StoreError, StoredError,
+use narratix_domain::{FileId, ObjectKey};
+use narratix_store::aws::{ApiGatewayPoster, DynamoStore, S3Objects};
+use narratix_store::ports::{
+    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger, ObjectReader, PostError,
+    UploadUrls,
 };
+use narratix_store::{Moment, NewFile, NewJob, StoreError, StoredError};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -55,15 +58,15 @@ fn new_job() -> NewJob {
         expires_at: 1_795_086_400,
         files: vec![
             NewFile {
-                file_id: "f1".into(),
+                file_id: narratix_domain::FileId::parse("f1").expect("file id"),
                 name: "자기소개서.pdf".into(),
-                key: "uploads/job-1/f1.pdf".into(),
+                key: narratix_domain::ObjectKey::parse("uploads/job-1/f1.pdf").expect("key"),
                 size_bytes: 1234,
             },
             NewFile {
-                file_id: "f2".into(),
+                file_id: narratix_domain::FileId::parse("f2").expect("file id"),
                 name: "b.pdf".into(),
-                key: "uploads/job-1/f2.pdf".into(),
+                key: narratix_domain::ObjectKey::parse("uploads/job-1/f2.pdf").expect("key"),
                 size_bytes: 99,
             },
         ],
@@ -122,7 +125,7 @@ async fn create_job_of_an_existing_id_is_already_exists() {
         .create_job(&new_job())
         .await
         .expect_err("exists");
-    assert!(matches!(error, StoreError::AlreadyExists(_)));
+    assert!(matches!(error, StoreError::JobExists(_)));
 }
 
 #[tokio::test]
@@ -226,7 +229,7 @@ async fn unreadable_items_are_corrupt_and_missing_jobs_none() {
     let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &[&corrupt, &empty]);
     let store = DynamoStore::new(client, "table");
     let error = store.snapshot(&job_id()).await.expect_err("corrupt");
-    assert!(matches!(error, StoreError::Corrupt(_)));
+    assert!(matches!(error, StoreError::Corrupt { .. }));
     assert_eq!(store.snapshot(&job_id()).await.expect("read"), None);
 }
 
@@ -286,7 +289,7 @@ async fn mark_started_of_a_job_already_running_still_drops_every_expiry() {
         &[&transition, &job_expiry, &file_expiry]
     );
     let started = DynamoStore::new(client, "table")
-        .mark_started(&job_id(), &["f1".to_owned()], &now())
+        .mark_started(&job_id(), &[FileId::at_position(0)], &now())
         .await
         .expect("marked");
     assert!(!started);
@@ -374,6 +377,10 @@ async fn owner_connections_skip_expired_ones_and_disconnect_deletes_both_items()
     assert_eq!(delete_by_owner.num_calls(), 1);
 }
 
+fn key(text: &str) -> ObjectKey {
+    ObjectKey::parse(text).expect("key")
+}
+
 fn s3_client(rules: &[&aws_smithy_mocks::Rule]) -> aws_sdk_s3::Client {
     mock_client!(aws_sdk_s3, RuleMode::Sequential, rules)
 }
@@ -388,7 +395,7 @@ async fn presigned_put_is_signed_for_pdf_content_type_and_length() {
         .build();
     let objects = S3Objects::new(aws_sdk_s3::Client::from_conf(config), "uploads-bucket");
     let put = objects
-        .presign_put("uploads/job-1/f1.pdf", 1234, Duration::from_secs(900))
+        .presign_put(&key("uploads/job-1/f1.pdf"), 1234, Duration::from_secs(900))
         .await
         .expect("presigned");
     assert!(put.url.contains("uploads/job-1/f1.pdf"), "{}", put.url);
@@ -431,14 +438,14 @@ async fn object_size_prefix_and_missing_objects() {
         s3_client(&[&head, &head_missing, &prefix, &missing]),
         "bucket",
     );
-    assert_eq!(objects.size("k").await.expect("head"), Some(5000));
-    assert_eq!(objects.size("k").await.expect("head"), None);
+    assert_eq!(objects.size(&key("k")).await.expect("head"), Some(5000));
+    assert_eq!(objects.size(&key("k")).await.expect("head"), None);
     assert_eq!(
-        objects.read_prefix("k", 1024).await.expect("prefix"),
+        objects.read_prefix(&key("k"), 1024).await.expect("prefix"),
         b"%PDF-1.7\n"
     );
     assert!(matches!(
-        objects.read("k").await,
+        objects.read(&key("k")).await,
         Err(StoreError::NotFound(_))
     ));
 }
@@ -467,10 +474,138 @@ async fn posting_to_a_gone_connection_is_gone() {
         &[&ok, &gone, &forbidden]
     );
     let poster = ApiGatewayPoster::new(client);
-    assert_eq!(poster.post("c1", b"{\"type\":\"x\"}").await, Ok(()));
-    assert_eq!(poster.post("c1", b"{}").await, Err(PostError::Gone));
+    assert!(poster.post("c1", b"{\"type\":\"x\"}").await.is_ok());
+    assert!(matches!(
+        poster.post("c1", b"{}").await,
+        Err(PostError::Gone)
+    ));
     assert!(matches!(
         poster.post("c1", b"{}").await,
         Err(PostError::Failed(_))
     ));
+}
+
+#[tokio::test]
+async fn a_capped_read_refuses_an_oversized_object_before_its_body_and_caps_an_undeclared_one() {
+    use aws_sdk_s3::operation::get_object::GetObjectOutput;
+    use aws_sdk_s3::primitives::ByteStream;
+    use narratix_store::Capped;
+    let small = mock!(aws_sdk_s3::Client::get_object)
+        .match_requests(|req| {
+            req.bucket() == Some("bucket") && req.key() == Some("uploads/j/f1.pdf")
+        })
+        .then_output(|| {
+            GetObjectOutput::builder()
+                .content_length(9)
+                .body(ByteStream::from_static(b"%PDF-1.7\n"))
+                .build()
+        });
+    let declared_large = mock!(aws_sdk_s3::Client::get_object).then_output(|| {
+        GetObjectOutput::builder()
+            .content_length(6_000_000)
+            .body(ByteStream::from_static(b"%PDF-"))
+            .build()
+    });
+    let undeclared_large = mock!(aws_sdk_s3::Client::get_object).then_output(|| {
+        GetObjectOutput::builder()
+            .body(ByteStream::from_static(b"%PDF-1.7 and much more"))
+            .build()
+    });
+    let objects = S3Objects::new(
+        s3_client(&[&small, &declared_large, &undeclared_large]),
+        "bucket",
+    );
+    let pdf = key("uploads/j/f1.pdf");
+    assert_eq!(
+        objects.read_capped(&pdf, 1000).await.expect("read"),
+        Capped::Bytes(b"%PDF-1.7\n".to_vec())
+    );
+    assert_eq!(
+        objects.read_capped(&pdf, 5_000_000).await.expect("read"),
+        Capped::TooLarge { size: 6_000_000 }
+    );
+    assert!(matches!(
+        objects.read_capped(&pdf, 8).await.expect("read"),
+        Capped::TooLarge { .. }
+    ));
+}
+
+#[tokio::test]
+async fn writes_carry_their_content_type_and_a_conditional_write_keeps_an_existing_object() {
+    use aws_sdk_s3::operation::put_object::PutObjectOutput;
+    use narratix_store::aws::{JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE};
+    use narratix_store::ports::ObjectWriter;
+    use narratix_store::PutOutcome;
+    let text = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(|req| {
+            req.key() == Some("text/job-1/f1.txt")
+                && req.content_type() == Some(TEXT_CONTENT_TYPE)
+                && req.if_none_match().is_none()
+                && req.body().bytes() == Some("지원 동기".as_bytes())
+        })
+        .then_output(|| PutObjectOutput::builder().build());
+    let result = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(|req| {
+            req.if_none_match() == Some("*") && req.content_type() == Some(JSON_CONTENT_TYPE)
+        })
+        .then_output(|| PutObjectOutput::builder().build());
+    let exists = mock!(aws_sdk_s3::Client::put_object)
+        .sequence()
+        .http_status(
+            412,
+            Some(
+                "<Error><Code>PreconditionFailed</Code><Message>At least one of the \
+                 pre-conditions you specified did not hold</Message></Error>"
+                    .to_owned(),
+            ),
+        )
+        .build();
+    let objects = S3Objects::new(s3_client(&[&text, &result, &exists]), "bucket");
+    objects
+        .put(
+            &key("text/job-1/f1.txt"),
+            "지원 동기".as_bytes().to_vec(),
+            TEXT_CONTENT_TYPE,
+        )
+        .await
+        .expect("stored");
+    let results = key("results/j/f1.json");
+    assert_eq!(
+        objects
+            .put_if_absent(&results, b"[]".to_vec(), JSON_CONTENT_TYPE)
+            .await
+            .expect("put"),
+        PutOutcome::Written
+    );
+    assert_eq!(
+        objects
+            .put_if_absent(&results, b"[]".to_vec(), JSON_CONTENT_TYPE)
+            .await
+            .expect("answered"),
+        PutOutcome::AlreadyExists
+    );
+}
+
+#[tokio::test]
+async fn a_server_error_keeps_its_cause_to_the_wire() {
+    use aws_sdk_s3::config::retry::RetryConfig;
+    let broken = mock!(aws_sdk_s3::Client::get_object)
+        .sequence()
+        .http_status(503, None)
+        .repeatedly()
+        .build();
+    let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&broken], |config| config
+        .retry_config(RetryConfig::disabled()));
+    let error = S3Objects::new(client, "bucket")
+        .read(&key("text/j/f1.txt"))
+        .await
+        .expect_err("unavailable");
+    assert!(error.is_transient(), "{error:?}");
+    let wire = narratix_domain::WireError::from(error);
+    assert_eq!(wire.name(), "Storage.Unavailable");
+    assert!(
+        wire.cause.starts_with("S3 GetObject failed: "),
+        "{}",
+        wire.cause
+    );
 }

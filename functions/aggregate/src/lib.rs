@@ -1,22 +1,16 @@
 //! `aggregate`: `{jobId}` → the job's final status from its files' outcomes.
 
-use narratix_domain::{JobId, WireError};
-use narratix_store::lifecycle::{aggregate, AggregateOutput};
-use narratix_store::ports::JobStore;
+use narratix_app::lifecycle::aggregate;
+use narratix_domain::messages::{AggregateRequest, JobTally};
+use narratix_domain::WireError;
+use narratix_store::ports::{JobReader, JobWriter};
 use narratix_store::Moment;
-use serde::Deserialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AggregateEvent {
-    pub job_id: JobId,
-}
-
-pub async fn handle<J: JobStore>(
+pub async fn handle<J: JobReader + JobWriter>(
     jobs: &J,
-    event: AggregateEvent,
+    event: AggregateRequest,
     now: Moment,
-) -> Result<AggregateOutput, WireError> {
+) -> Result<JobTally, WireError> {
     Ok(aggregate(jobs, &event.job_id, &now).await?)
 }
 
@@ -24,7 +18,7 @@ pub async fn handle<J: JobStore>(
 mod tests {
     use super::*;
     use narratix_domain::lambda::decode;
-    use narratix_domain::{FileStatus, JobStatus};
+    use narratix_domain::{FileStatus, JobId, JobStatus};
     use narratix_store::memory::{MemoryStore, UnavailableStore};
     use narratix_store::NewFile;
     use serde_json::json;
@@ -43,14 +37,9 @@ mod tests {
                 owner: "alice".into(),
                 created_at: now().rfc3339(),
                 expires_at: 0,
-                files: ["f1", "f2"]
-                    .map(|id| NewFile {
-                        file_id: id.into(),
-                        name: "a.pdf".into(),
-                        key: format!("uploads/job-1/{id}.pdf"),
-                        size_bytes: 10,
-                    })
-                    .to_vec(),
+                files: (0..2)
+                    .map(|position| NewFile::at(&job_id, position, "a.pdf", 10))
+                    .collect(),
             })
             .await
             .expect("create");
@@ -63,7 +52,7 @@ mod tests {
             file.status = status;
             store.put_file(&job_id, file);
         }
-        let event = decode::<AggregateEvent>(json!({"jobId": "job-1"})).expect("event");
+        let event = decode::<AggregateRequest>(json!({"jobId": "job-1"})).expect("event");
         let output = handle(&store, event, now()).await.expect("aggregate");
         assert_eq!(
             serde_json::to_value(&output).expect("json"),
@@ -74,7 +63,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_failure_has_its_wire_name() {
-        let unknown = AggregateEvent {
+        let unknown = AggregateRequest {
             job_id: JobId::parse("job-404").expect("id"),
         };
         let error = handle(&MemoryStore::new(), unknown.clone(), now())
@@ -85,7 +74,7 @@ mod tests {
             .await
             .expect_err("down");
         assert_eq!(error.name(), "Storage.Unavailable");
-        let error = decode::<AggregateEvent>(json!({"jobId": "bad id"})).expect_err("invalid");
+        let error = decode::<AggregateRequest>(json!({"jobId": "bad id"})).expect_err("invalid");
         assert_eq!(error.name(), "Input.Invalid");
     }
 }

@@ -1,11 +1,10 @@
-use aggregate::{handle, AggregateEvent};
-use narratix_domain::lambda::{init_tracing, serve};
-use narratix_store::{runtime, Moment};
+use narratix_domain::config::Env;
+use narratix_domain::lambda::serve;
+use narratix_store::aws::TableSettings;
+use narratix_store::Moment;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let config = runtime::sdk_config().await;
-    let store = runtime::dynamo_store(&config)?;
-    serve(|event: AggregateEvent| handle(&store, event, Moment::now())).await
+    let store = TableSettings::from_env(&Env::process())?.connect().await;
+    serve(|event| aggregate::handle(&store, event, Moment::now())).await
 }

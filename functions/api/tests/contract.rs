@@ -2,13 +2,14 @@
 
 use std::sync::Mutex;
 
-use api::{Api, Executions};
+use api::Api;
 use async_trait::async_trait;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
 use narratix_domain::{Category, FileStatus, JobId, LabeledPair, TokenUsage};
 use narratix_store::memory::{MemoryObjects, MemoryStore};
-use narratix_store::ports::JobStore;
+use narratix_store::ports::Executions;
+use narratix_store::ports::JobReader;
 use narratix_store::{Moment, StoreError, StoredError};
 use serde_json::{json, Value};
 
@@ -152,7 +153,7 @@ async fn every_route_answers_what_the_openapi_document_says() {
     ));
     api.jobs.put_file(&id, done);
     api.jobs.put_file(&id, failed);
-    narratix_store::lifecycle::aggregate(&api.jobs, &id, &now)
+    narratix_app::lifecycle::aggregate(&api.jobs, &id, &now)
         .await
         .expect("aggregate");
 

@@ -3,14 +3,15 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use api::{Api, Executions};
+use api::Api;
 use async_trait::async_trait;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
 use narratix_auth::{mint_dev_token, KeySource, Verifier, VerifierConfig};
 use narratix_domain::{Category, FileStatus, JobId, LabeledPair, TokenUsage};
 use narratix_store::memory::{MemoryObjects, MemoryStore, UnavailableStore};
-use narratix_store::ports::JobStore;
+use narratix_store::ports::Executions;
+use narratix_store::ports::JobReader;
 use narratix_store::{Moment, StoreError};
 use serde_json::{json, Value};
 
@@ -293,7 +294,8 @@ async fn get_job_shows_files_pairs_errors_and_summed_usage() {
     };
     let mut f1 = snapshot.files[0].clone();
     f1.status = FileStatus::Succeeded;
-    f1.result_key = Some(format!("results/{job_id}/f1.json"));
+    f1.result_key =
+        Some(narratix_domain::ObjectKey::parse(&format!("results/{job_id}/f1.json")).expect("key"));
     f1.pair_count = Some(1);
     f1.usage = TokenUsage {
         input_tokens: 900,

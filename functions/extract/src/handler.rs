@@ -4,36 +4,34 @@
 
 use std::future::Future;
 
-use narratix_domain::{ErrorKind, JobId, WireError};
+use narratix_domain::config::Env;
+use narratix_domain::messages::{ExtractRequest, ExtractResult};
+use narratix_domain::{ErrorKind, ObjectKey, WireError};
 use narratix_extract::{extract_isolated, Extracted, Limits};
-use serde::{Deserialize, Serialize};
+use narratix_store::aws::{AwsSettings, TEXT_CONTENT_TYPE};
+use narratix_store::ports::{ObjectReader, ObjectWriter};
+use narratix_store::Capped;
 use tracing::Instrument;
 
-use crate::storage::Storage;
-
-/// What the state machine sends.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExtractEvent {
-    pub job_id: JobId,
-    pub file_id: String,
+/// The function's configuration, read once at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The only bucket the function may read and write (`BUCKET_NAME`).
     pub bucket: String,
-    pub key: String,
+    pub limits: Limits,
+    pub aws: AwsSettings,
 }
 
-/// What the state machine gets back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExtractOutput {
-    pub text_key: String,
-    pub pages: u32,
-    pub chars: u32,
-    pub truncated: bool,
-}
-
-/// Where the text of a file is stored.
-pub fn text_key(job_id: &JobId, file_id: &str) -> String {
-    format!("text/{job_id}/{file_id}.txt")
+impl Config {
+    pub fn from_env(env: &Env) -> Result<Config, lambda_runtime::Error> {
+        Ok(Config {
+            bucket: env.required("BUCKET_NAME")?,
+            // The extraction limits keep their own reader in `narratix-extract`; it reads
+            // the same variables through this one lookup.
+            limits: Limits::from_lookup(|name| env.text(name))?,
+            aws: AwsSettings::from_env(env)?,
+        })
+    }
 }
 
 /// The extraction step, behind a port so the handler's tests need no child processes.
@@ -70,25 +68,23 @@ impl Extractor for IsolatedExtractor {
     }
 }
 
-/// A file id names an object key segment: same rule as job ids (ASCII letters, digits, `-`, `_`).
-fn check_file_id(file_id: &str) -> Result<(), WireError> {
-    JobId::parse(file_id).map(|_| ()).map_err(|_| {
-        ErrorKind::InputInvalid.with_cause("fileId must be 1-80 characters of A-Z a-z 0-9 - _")
-    })
-}
-
-pub async fn handle<S: Storage, X: Extractor>(
-    storage: &S,
+pub async fn handle<O, X>(
+    objects: &O,
+    bucket: &str,
     extractor: &X,
-    event: ExtractEvent,
-) -> Result<ExtractOutput, WireError> {
-    check_file_id(&event.file_id)?;
-    if event.bucket.is_empty() || event.key.is_empty() {
-        return Err(ErrorKind::InputInvalid.with_cause("bucket and key must not be empty"));
+    event: ExtractRequest,
+) -> Result<ExtractResult, WireError>
+where
+    O: ObjectReader + ObjectWriter,
+    X: Extractor,
+{
+    if event.bucket != bucket {
+        return Err(ErrorKind::InputInvalid
+            .with_cause("the event names a bucket other than the function's"));
     }
     let span = tracing::info_span!("extract", job_id = %event.job_id, file_id = %event.file_id);
     async move {
-        let result = extract_and_store(storage, extractor, &event).await;
+        let result = extract_and_store(objects, extractor, &event).await;
         match &result {
             Ok(output) => tracing::info!(
                 pages = output.pages,
@@ -107,20 +103,31 @@ pub async fn handle<S: Storage, X: Extractor>(
     .await
 }
 
-async fn extract_and_store<S: Storage, X: Extractor>(
-    storage: &S,
+async fn extract_and_store<O, X>(
+    objects: &O,
     extractor: &X,
-    event: &ExtractEvent,
-) -> Result<ExtractOutput, WireError> {
-    let pdf = storage
-        .get_object_capped(&event.bucket, &event.key, extractor.max_bytes())
-        .await?;
+    event: &ExtractRequest,
+) -> Result<ExtractResult, WireError>
+where
+    O: ObjectReader + ObjectWriter,
+    X: Extractor,
+{
+    let max_bytes = extractor.max_bytes() as u64;
+    let pdf = match objects.read_capped(&event.key, max_bytes).await? {
+        Capped::Bytes(pdf) => pdf,
+        Capped::TooLarge { size } => {
+            return Err(ErrorKind::ExtractTooLarge.with_cause(format!(
+                "{} is {size} bytes, over the limit of {max_bytes}",
+                event.key
+            )))
+        }
+    };
     let extracted = extractor.extract(pdf).await?;
-    let text_key = text_key(&event.job_id, &event.file_id);
-    storage
-        .put_text(&event.bucket, &text_key, extracted.text)
+    let text_key = ObjectKey::text(&event.job_id, &event.file_id);
+    objects
+        .put(&text_key, extracted.text.into_bytes(), TEXT_CONTENT_TYPE)
         .await?;
-    Ok(ExtractOutput {
+    Ok(ExtractResult {
         text_key,
         pages: extracted.pages,
         chars: extracted.chars,
@@ -131,88 +138,17 @@ async fn extract_and_store<S: Storage, X: Extractor>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::StorageError;
     use narratix_extract::ExtractError;
+    use narratix_store::memory::MemoryObjects;
     use serde_json::json;
-    use std::collections::HashMap;
-    use std::sync::Mutex;
 
     const BUCKET: &str = "narratix-test";
     const UPLOAD_KEY: &str = "uploads/job-1/f1.pdf";
 
-    /// S3 in memory, with an optional failure on every call.
-    #[derive(Default)]
-    struct MemoryStorage {
-        objects: Mutex<HashMap<(String, String), Vec<u8>>>,
-        failure: Option<StorageError>,
-    }
-
-    impl MemoryStorage {
-        fn with_upload(bytes: &[u8]) -> Self {
-            let storage = MemoryStorage::default();
-            storage.insert(UPLOAD_KEY, bytes.to_vec());
-            storage
-        }
-
-        fn insert(&self, key: &str, bytes: Vec<u8>) {
-            self.objects
-                .lock()
-                .expect("lock")
-                .insert((BUCKET.to_owned(), key.to_owned()), bytes);
-        }
-
-        fn object(&self, key: &str) -> Option<Vec<u8>> {
-            self.objects
-                .lock()
-                .expect("lock")
-                .get(&(BUCKET.to_owned(), key.to_owned()))
-                .cloned()
-        }
-    }
-
-    impl Storage for MemoryStorage {
-        async fn get_object_capped(
-            &self,
-            bucket: &str,
-            key: &str,
-            max_bytes: usize,
-        ) -> Result<Vec<u8>, StorageError> {
-            if let Some(failure) = &self.failure {
-                return Err(failure.clone());
-            }
-            let objects = self.objects.lock().expect("lock");
-            let bytes = objects
-                .get(&(bucket.to_owned(), key.to_owned()))
-                .ok_or_else(|| StorageError::NotFound {
-                    bucket: bucket.to_owned(),
-                    key: key.to_owned(),
-                })?;
-            if bytes.len() > max_bytes {
-                return Err(StorageError::TooLarge {
-                    bucket: bucket.to_owned(),
-                    key: key.to_owned(),
-                    size: bytes.len() as u64,
-                    max_bytes,
-                });
-            }
-            Ok(bytes.clone())
-        }
-
-        async fn put_text(
-            &self,
-            bucket: &str,
-            key: &str,
-            text: String,
-        ) -> Result<(), StorageError> {
-            if let Some(failure) = &self.failure {
-                return Err(failure.clone());
-            }
-            self.objects
-                .lock()
-                .expect("lock")
-                .insert((bucket.to_owned(), key.to_owned()), text.into_bytes());
-            Ok(())
-        }
+    fn with_upload(bytes: &[u8]) -> MemoryObjects {
+        let objects = MemoryObjects::new();
+        objects.put(UPLOAD_KEY, bytes.to_vec());
+        objects
     }
 
     /// Real extraction in this process (the test binary cannot host extraction children).
@@ -241,7 +177,7 @@ mod tests {
         }
     }
 
-    fn event() -> ExtractEvent {
+    fn event() -> ExtractRequest {
         narratix_domain::lambda::decode(json!({
             "jobId": "job-1", "fileId": "f1", "bucket": BUCKET, "key": UPLOAD_KEY
         }))
@@ -291,11 +227,16 @@ mod tests {
 
     #[tokio::test]
     async fn success_stores_the_text_and_returns_only_keys_and_counts() {
-        let storage = MemoryStorage::with_upload(&one_page_pdf(LINE));
-        let output = handle(&storage, &InProcessExtractor(Limits::default()), event())
-            .await
-            .expect("extracted");
-        assert_eq!(output.text_key, "text/job-1/f1.txt");
+        let storage = with_upload(&one_page_pdf(LINE));
+        let output = handle(
+            &storage,
+            BUCKET,
+            &InProcessExtractor(Limits::default()),
+            event(),
+        )
+        .await
+        .expect("extracted");
+        assert_eq!(output.text_key.as_str(), "text/job-1/f1.txt");
         assert_eq!(output.pages, 1);
         assert!(!output.truncated);
         let stored = String::from_utf8(storage.object("text/job-1/f1.txt").expect("text stored"))
@@ -317,12 +258,12 @@ mod tests {
 
     #[tokio::test]
     async fn text_over_the_character_limit_is_cut_and_flagged() {
-        let storage = MemoryStorage::with_upload(&one_page_pdf(LINE));
+        let storage = with_upload(&one_page_pdf(LINE));
         let limits = Limits {
             max_chars: 20,
             ..Limits::default()
         };
-        let output = handle(&storage, &InProcessExtractor(limits), event())
+        let output = handle(&storage, BUCKET, &InProcessExtractor(limits), event())
             .await
             .expect("extracted");
         assert!(output.truncated);
@@ -331,11 +272,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_that_is_not_a_pdf_is_extract_not_pdf() {
-        let storage =
-            MemoryStorage::with_upload(b"<!DOCTYPE html><html>Service Unavailable</html>");
-        let error = handle(&storage, &InProcessExtractor(Limits::default()), event())
-            .await
-            .expect_err("not a pdf");
+        let storage = with_upload(b"<!DOCTYPE html><html>Service Unavailable</html>");
+        let error = handle(
+            &storage,
+            BUCKET,
+            &InProcessExtractor(Limits::default()),
+            event(),
+        )
+        .await
+        .expect_err("not a pdf");
         assert_eq!(error.name(), "Extract.NotPdf");
         assert!(storage.object("text/job-1/f1.txt").is_none());
     }
@@ -362,8 +307,8 @@ mod tests {
             ),
         ];
         for (failure, name) in failures {
-            let storage = MemoryStorage::with_upload(b"%PDF-1.7\n");
-            let error = handle(&storage, &FailingExtractor(failure), event())
+            let storage = with_upload(b"%PDF-1.7\n");
+            let error = handle(&storage, BUCKET, &FailingExtractor(failure), event())
                 .await
                 .expect_err(name);
             assert_eq!(error.name(), name);
@@ -373,12 +318,12 @@ mod tests {
 
     #[tokio::test]
     async fn an_upload_over_the_byte_limit_is_too_large() {
-        let storage = MemoryStorage::with_upload(&one_page_pdf(LINE));
+        let storage = with_upload(&one_page_pdf(LINE));
         let limits = Limits {
             max_bytes: 100,
             ..Limits::default()
         };
-        let error = handle(&storage, &InProcessExtractor(limits), event())
+        let error = handle(&storage, BUCKET, &InProcessExtractor(limits), event())
             .await
             .expect_err("too large");
         assert_eq!(error.name(), "Extract.TooLarge");
@@ -386,23 +331,31 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_upload_is_storage_not_found() {
-        let storage = MemoryStorage::default();
-        let error = handle(&storage, &InProcessExtractor(Limits::default()), event())
-            .await
-            .expect_err("missing");
+        let storage = MemoryObjects::new();
+        let error = handle(
+            &storage,
+            BUCKET,
+            &InProcessExtractor(Limits::default()),
+            event(),
+        )
+        .await
+        .expect_err("missing");
         assert_eq!(error.name(), "Storage.NotFound");
         assert!(error.cause.contains(UPLOAD_KEY), "{}", error.cause);
     }
 
     #[tokio::test]
     async fn a_storage_failure_is_storage_unavailable() {
-        let storage = MemoryStorage {
-            failure: Some(StorageError::Unavailable("connection reset".into())),
-            ..MemoryStorage::default()
-        };
-        let error = handle(&storage, &InProcessExtractor(Limits::default()), event())
-            .await
-            .expect_err("unavailable");
+        let storage = with_upload(b"%PDF-1.7\n");
+        storage.break_key(UPLOAD_KEY);
+        let error = handle(
+            &storage,
+            BUCKET,
+            &InProcessExtractor(Limits::default()),
+            event(),
+        )
+        .await
+        .expect_err("unavailable");
         assert_eq!(error.name(), "Storage.Unavailable");
     }
 
@@ -416,24 +369,30 @@ mod tests {
             json!({"jobId": 7, "fileId": "f1", "bucket": BUCKET, "key": UPLOAD_KEY}),
         ];
         for payload in malformed {
-            let error = narratix_domain::lambda::decode::<ExtractEvent>(payload.clone())
+            let error = narratix_domain::lambda::decode::<ExtractRequest>(payload.clone())
                 .expect_err("malformed");
             assert_eq!(error.name(), "Input.Invalid", "{payload}");
         }
     }
 
     #[tokio::test]
-    async fn a_file_id_or_location_that_cannot_form_a_key_is_input_invalid() {
-        let storage = MemoryStorage::with_upload(&one_page_pdf(LINE));
+    async fn a_file_id_that_cannot_form_a_key_or_another_bucket_is_input_invalid() {
+        for file_id in ["f1/../../x", ""] {
+            let payload =
+                json!({"jobId": "job-1", "fileId": file_id, "bucket": BUCKET, "key": UPLOAD_KEY});
+            let error = narratix_domain::lambda::decode::<ExtractRequest>(payload)
+                .expect_err("invalid file id");
+            assert_eq!(error.name(), "Input.Invalid", "{file_id:?}");
+        }
+        let storage = with_upload(&one_page_pdf(LINE));
         let extractor = InProcessExtractor(Limits::default());
-        for (file_id, bucket) in [("f1/../../x", BUCKET), ("", BUCKET), ("f1", "")] {
+        for bucket in ["", "another-bucket"] {
             let mut event = event();
-            event.file_id = file_id.to_owned();
             event.bucket = bucket.to_owned();
-            let error = handle(&storage, &extractor, event)
+            let error = handle(&storage, BUCKET, &extractor, event)
                 .await
                 .expect_err("invalid");
-            assert_eq!(error.name(), "Input.Invalid", "{file_id:?} {bucket:?}");
+            assert_eq!(error.name(), "Input.Invalid", "{bucket:?}");
         }
     }
 }

@@ -3,26 +3,25 @@
 //! Functions as `Extract.*`, `Storage.*`, `Input.Invalid` or `Internal.Panic`.
 
 mod handler;
-mod s3;
-mod storage;
 
-use handler::{handle, IsolatedExtractor};
-use narratix_extract::Limits;
-use s3::S3Storage;
+use handler::{handle, Config, IsolatedExtractor};
+use narratix_domain::config::Env;
+use narratix_store::aws::Aws;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-fn main() -> Result<(), BoxError> {
+fn main() -> Result<(), lambda_runtime::Error> {
     // In an extraction child this parses the PDF on stdin and exits.
     narratix_extract::run_child_if_requested();
     narratix_domain::lambda::init_tracing();
-    let extractor = IsolatedExtractor::new(Limits::from_env()?);
+    let config = Config::from_env(&Env::process())?;
+    let extractor = IsolatedExtractor::new(config.limits);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(async move {
-            let shared = aws_config::load_from_env().await;
-            let storage = S3Storage::new(s3::client_from_env(&shared));
-            narratix_domain::lambda::serve(|event| handle(&storage, &extractor, event)).await
+            let objects = Aws::load(config.aws).await.s3(&config.bucket);
+            narratix_domain::lambda::serve(|event| {
+                handle(&objects, &config.bucket, &extractor, event)
+            })
+            .await
         })
 }

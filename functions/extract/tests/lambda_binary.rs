@@ -205,6 +205,7 @@ fn spawn_function(runtime_api: &str, s3_endpoint: &str) -> Child {
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/extract")
         .env("AWS_ENDPOINT_URL", format!("http://{s3_endpoint}"))
         .env("NARRATIX_S3_FORCE_PATH_STYLE", "true")
+        .env("BUCKET_NAME", BUCKET)
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")

@@ -5,80 +5,18 @@
 //! The error is `Label.Timeout` — the label step did not answer in time — which the state
 //! machine retries once (a fresh message) and then records as the file's failure.
 
-use async_trait::async_trait;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use aws_sdk_sfn::error::DisplayErrorContext;
-use aws_sdk_sfn::operation::send_task_failure::SendTaskFailureError;
-use narratix_domain::{ErrorKind, WireError};
-use serde::Deserialize;
+use narratix_domain::messages::{LabelMessage, UnreadableLabelMessage};
+use narratix_domain::{error_chain, ErrorKind, WireError};
+use narratix_store::ports::TaskCallbacks;
+use narratix_store::StoreError;
 
 /// The error the waiting task fails with.
 pub const DEAD_LETTER_ERROR: ErrorKind = ErrorKind::LabelTimeout;
 
-/// The label queue's message (`docs/data-model.md`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LabelMessage {
-    pub task_token: String,
-    pub job_id: String,
-    pub file_id: String,
-    pub text_key: String,
-}
-
-/// Why a task could not be failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CallbackError {
-    /// The task is over already (timed out, finished, or the token is not valid): nothing is
-    /// waiting any more.
-    #[error("the task is no longer waiting: {0}")]
-    TaskGone(String),
-    /// Step Functions could not be reached; the message is retried.
-    #[error("Step Functions unavailable: {0}")]
-    Unavailable(String),
-}
-
-/// Step Functions' task callbacks.
-#[async_trait]
-pub trait TaskCallbacks: Send + Sync {
-    async fn fail_task(&self, token: &str, error: &str, cause: &str) -> Result<(), CallbackError>;
-}
-
-/// The Step Functions adapter.
-pub struct StepFunctions {
-    pub client: aws_sdk_sfn::Client,
-}
-
-#[async_trait]
-impl TaskCallbacks for StepFunctions {
-    async fn fail_task(&self, token: &str, error: &str, cause: &str) -> Result<(), CallbackError> {
-        match self
-            .client
-            .send_task_failure()
-            .task_token(token)
-            .error(error)
-            .cause(cause)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                let detail = DisplayErrorContext(&err).to_string();
-                match err.as_service_error() {
-                    Some(
-                        SendTaskFailureError::TaskDoesNotExist(_)
-                        | SendTaskFailureError::TaskTimedOut(_)
-                        | SendTaskFailureError::InvalidToken(_),
-                    ) => Err(CallbackError::TaskGone(detail)),
-                    _ => Err(CallbackError::Unavailable(detail)),
-                }
-            }
-        }
-    }
-}
-
 /// Fails the task of every dead letter; reports the ones to retry (Step Functions
-/// unreachable) as batch item failures. An unreadable message is logged and dropped: without
-/// a token nothing can be done with it.
+/// unreachable) as batch item failures. A message without a readable token is logged and
+/// dropped: nothing can be done with it.
 pub async fn handle<T: TaskCallbacks>(
     callbacks: &T,
     event: SqsEvent,
@@ -86,47 +24,41 @@ pub async fn handle<T: TaskCallbacks>(
     let mut response = SqsBatchResponse::default();
     for record in event.records {
         let message_id = record.message_id.clone().unwrap_or_default();
-        let message = match record
-            .body
-            .as_deref()
-            .map(serde_json::from_str::<LabelMessage>)
-        {
-            Some(Ok(message)) => message,
-            _ => {
-                tracing::error!(message_id, "unreadable dead letter dropped");
+        let (token, file) = match LabelMessage::parse(record.body.as_deref()) {
+            Ok(message) => (message.task_token, Some((message.job_id, message.file_id))),
+            Err(UnreadableLabelMessage::WithToken { task_token, reason }) => {
+                tracing::warn!(
+                    message_id,
+                    reason,
+                    "dead letter with a token but bad fields"
+                );
+                (task_token, None)
+            }
+            Err(UnreadableLabelMessage::WithoutToken { reason }) => {
+                tracing::error!(message_id, reason, "unreadable dead letter dropped");
                 continue;
             }
         };
-        let cause = format!(
-            "the label request for file {} was dead-lettered: the worker failed on it on every delivery",
-            message.file_id
-        );
-        match callbacks
-            .fail_task(&message.task_token, DEAD_LETTER_ERROR.name(), &cause)
-            .await
-        {
-            Ok(()) => {
-                tracing::warn!(
-                    job_id = message.job_id,
-                    file_id = message.file_id,
-                    "waiting label task failed"
-                )
+        let file_id = file
+            .as_ref()
+            .map(|(_, file_id)| file_id.as_str())
+            .unwrap_or("?");
+        let job_id = file
+            .as_ref()
+            .map(|(job_id, _)| job_id.as_str())
+            .unwrap_or("?");
+        let error = DEAD_LETTER_ERROR.with_cause(format!(
+            "the label request for file {file_id} was dead-lettered: the worker failed on it on every delivery"
+        ));
+        match callbacks.fail(&token, &error).await {
+            Ok(()) => tracing::warn!(job_id, file_id, "waiting label task failed"),
+            Err(error @ StoreError::TaskGone { .. }) => {
+                let detail = error_chain(&error);
+                tracing::info!(job_id, file_id, detail, "label task no longer waiting")
             }
-            Err(CallbackError::TaskGone(detail)) => {
-                tracing::info!(
-                    job_id = message.job_id,
-                    file_id = message.file_id,
-                    detail,
-                    "label task no longer waiting"
-                )
-            }
-            Err(CallbackError::Unavailable(detail)) => {
-                tracing::warn!(
-                    job_id = message.job_id,
-                    file_id = message.file_id,
-                    detail,
-                    "will retry the dead letter"
-                );
+            Err(error) => {
+                let detail = error_chain(&error);
+                tracing::warn!(job_id, file_id, detail, "will retry the dead letter");
                 let mut failure = BatchItemFailure::default();
                 failure.item_identifier = message_id;
                 response.batch_item_failures.push(failure);
@@ -139,33 +71,46 @@ pub async fn handle<T: TaskCallbacks>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_sfn::operation::send_task_failure::SendTaskFailureOutput;
-    use aws_sdk_sfn::types::error::{KmsThrottlingException, TaskDoesNotExist, TaskTimedOut};
-    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use async_trait::async_trait;
+    use narratix_domain::messages::LabelTaskOutput;
     use serde_json::json;
     use std::sync::Mutex;
 
+    #[derive(Clone, Copy, Default)]
+    enum Answer {
+        #[default]
+        Ok,
+        Gone,
+        Unavailable,
+    }
+
     #[derive(Default)]
     struct Recorder {
-        failed: Mutex<Vec<(String, String, String)>>,
-        answer: Option<CallbackError>,
+        failed: Mutex<Vec<(String, WireError)>>,
+        answer: Answer,
     }
 
     #[async_trait]
     impl TaskCallbacks for Recorder {
-        async fn fail_task(
-            &self,
-            token: &str,
-            error: &str,
-            cause: &str,
-        ) -> Result<(), CallbackError> {
+        async fn succeed(&self, _token: &str, _output: &LabelTaskOutput) -> Result<(), StoreError> {
+            unreachable!("the dead-letter consumer never succeeds a task")
+        }
+        async fn fail(&self, token: &str, error: &WireError) -> Result<(), StoreError> {
             self.failed
                 .lock()
                 .expect("lock")
-                .push((token.into(), error.into(), cause.into()));
-            match &self.answer {
-                Some(error) => Err(error.clone()),
-                None => Ok(()),
+                .push((token.into(), error.clone()));
+            match self.answer {
+                Answer::Ok => Ok(()),
+                Answer::Gone => Err(StoreError::TaskGone {
+                    operation: "SendTaskFailure",
+                    source: "timed out".into(),
+                }),
+                Answer::Unavailable => Err(StoreError::Unavailable {
+                    service: "Step Functions",
+                    operation: "SendTaskFailure",
+                    source: "503".into(),
+                }),
             }
         }
     }
@@ -190,14 +135,14 @@ mod tests {
         let failed = recorder.failed.lock().expect("lock").clone();
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].0, "tok-1");
-        assert_eq!(failed[0].1, "Label.Timeout");
-        assert!(failed[0].2.contains("f2"));
+        assert_eq!(failed[0].1.name(), "Label.Timeout");
+        assert!(failed[0].1.cause.contains("f2"));
     }
 
     #[tokio::test]
     async fn unreachable_step_functions_retries_and_gone_tasks_or_garbage_do_not() {
         let unavailable = Recorder {
-            answer: Some(CallbackError::Unavailable("503".into())),
+            answer: Answer::Unavailable,
             ..Recorder::default()
         };
         let response = handle(&unavailable, event(&["not json", BODY]))
@@ -210,7 +155,7 @@ mod tests {
             .collect();
         assert_eq!(retried, ["m1"]);
         let gone = Recorder {
-            answer: Some(CallbackError::TaskGone("timed out".into())),
+            answer: Answer::Gone,
             ..Recorder::default()
         };
         let response = handle(&gone, event(&[BODY])).await.expect("handled");
@@ -218,39 +163,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_step_functions_adapter_names_what_happened() {
-        let ok = mock!(aws_sdk_sfn::Client::send_task_failure)
-            .match_requests(|req| {
-                req.task_token() == Some("tok-1") && req.error() == Some("Label.Timeout")
-            })
-            .then_output(|| SendTaskFailureOutput::builder().build());
-        let timed_out = mock!(aws_sdk_sfn::Client::send_task_failure)
-            .then_error(|| SendTaskFailureError::TaskTimedOut(TaskTimedOut::builder().build()));
-        let missing = mock!(aws_sdk_sfn::Client::send_task_failure).then_error(|| {
-            SendTaskFailureError::TaskDoesNotExist(TaskDoesNotExist::builder().build())
-        });
-        let throttled = mock!(aws_sdk_sfn::Client::send_task_failure).then_error(|| {
-            SendTaskFailureError::KmsThrottlingException(KmsThrottlingException::builder().build())
-        });
-        let client = mock_client!(
-            aws_sdk_sfn,
-            RuleMode::Sequential,
-            &[&ok, &timed_out, &missing, &throttled],
-            |config| config.retry_config(aws_sdk_sfn::config::retry::RetryConfig::disabled())
-        );
-        let sfn = StepFunctions { client };
-        assert_eq!(sfn.fail_task("tok-1", "Label.Timeout", "c").await, Ok(()));
-        assert!(matches!(
-            sfn.fail_task("tok-1", "Label.Timeout", "c").await,
-            Err(CallbackError::TaskGone(_))
-        ));
-        assert!(matches!(
-            sfn.fail_task("tok-1", "Label.Timeout", "c").await,
-            Err(CallbackError::TaskGone(_))
-        ));
-        assert!(matches!(
-            sfn.fail_task("tok-1", "Label.Timeout", "c").await,
-            Err(CallbackError::Unavailable(_))
-        ));
+    async fn a_dead_letter_with_a_token_but_bad_fields_still_fails_its_task() {
+        let recorder = Recorder::default();
+        let body = r#"{"taskToken":"tok-2","jobId":"bad id","fileId":"f1","textKey":"k"}"#;
+        handle(&recorder, event(&[body])).await.expect("handled");
+        let failed = recorder.failed.lock().expect("lock").clone();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].0, "tok-2");
     }
 }

@@ -1,13 +1,11 @@
-use aws_lambda_events::sqs::SqsEvent;
-use label_dlq::{handle, StepFunctions};
-use narratix_domain::lambda::{init_tracing, serve};
+use label_dlq::handle;
+use narratix_domain::config::Env;
+use narratix_domain::lambda::serve;
+use narratix_store::aws::{Aws, AwsSettings};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let config = aws_config::load_from_env().await;
-    let callbacks = StepFunctions {
-        client: aws_sdk_sfn::Client::new(&config),
-    };
-    serve(|event: SqsEvent| handle(&callbacks, event)).await
+    let settings = AwsSettings::from_env(&Env::process())?;
+    let callbacks = Aws::load(settings).await.step_functions(None);
+    serve(|event| handle(&callbacks, event)).await
 }

@@ -5,15 +5,27 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use label_worker::ports::{
-    FileResult, LabelOutput, ObjectStore, PutOutcome, ResultTable, SaveOutcome, StoredPairs,
-    TaskCallback, TaskOutput, TextLabeler,
+use label_worker::{Disposition, Worker};
+use narratix_app::labeling::{LabelOutput, TextLabeler, INLINE_PAIRS_MAX_BYTES};
+use narratix_domain::messages::LabelTaskOutput as TaskOutput;
+use narratix_domain::{
+    Category, ErrorKind, FileId, JobId, LabeledPair, ObjectKey, TokenUsage, WireError,
 };
-use label_worker::{Disposition, Worker, WorkerError, INLINE_PAIRS_MAX_BYTES};
-use narratix_domain::{Category, ErrorKind, JobId, LabeledPair, TokenUsage, WireError};
+use narratix_store::ports::{FileResults, ObjectReader, ObjectWriter, TaskCallbacks};
+use narratix_store::{
+    Capped, FileResult, Missing, PutOutcome, SaveOutcome, StoreError, StoredPairs,
+};
 
 const TEXT_KEY: &str = "text/job-1/f1.txt";
 const TEXT: &str = "1. 지원 동기를 기술해 주세요.\n저는 고객의 문제를 푸는 일이 좋아 지원했습니다.";
+
+fn down(service: &'static str) -> StoreError {
+    StoreError::Unavailable {
+        service,
+        operation: "any",
+        source: "could not connect".into(),
+    }
+}
 
 #[derive(Clone, Default)]
 struct MemObjects {
@@ -37,11 +49,9 @@ impl MemObjects {
     fn object(&self, key: &str) -> Option<Vec<u8>> {
         self.objects.lock().expect("lock").get(key).cloned()
     }
-    fn fail(&self, key: &str) -> Result<(), WorkerError> {
-        if self.down.lock().expect("lock").contains(key) {
-            Err(WorkerError::StorageUnavailable(format!(
-                "s3 get {key}: timed out"
-            )))
+    fn fail(&self, key: &ObjectKey) -> Result<(), StoreError> {
+        if self.down.lock().expect("lock").contains(key.as_str()) {
+            Err(down("S3"))
         } else {
             Ok(())
         }
@@ -49,19 +59,42 @@ impl MemObjects {
 }
 
 #[async_trait]
-impl ObjectStore for MemObjects {
-    async fn get(&self, key: &str) -> Result<Vec<u8>, WorkerError> {
+impl ObjectReader for MemObjects {
+    async fn size(&self, _key: &ObjectKey) -> Result<Option<u64>, StoreError> {
+        unreachable!("the worker never asks for sizes")
+    }
+    async fn read_prefix(&self, _key: &ObjectKey, _len: u64) -> Result<Vec<u8>, StoreError> {
+        unreachable!("the worker reads whole objects")
+    }
+    async fn read(&self, key: &ObjectKey) -> Result<Vec<u8>, StoreError> {
         self.fail(key)?;
         self.object(key)
-            .ok_or_else(|| WorkerError::NotFound(format!("s3 object {key}")))
+            .ok_or_else(|| StoreError::NotFound(Missing::Object(key.clone())))
     }
-    async fn put_if_absent(&self, key: &str, body: Vec<u8>) -> Result<PutOutcome, WorkerError> {
+    async fn read_capped(&self, _key: &ObjectKey, _max: u64) -> Result<Capped, StoreError> {
+        unreachable!("the worker reads whole objects")
+    }
+}
+
+#[async_trait]
+impl ObjectWriter for MemObjects {
+    async fn put(&self, key: &ObjectKey, body: Vec<u8>, _: &'static str) -> Result<(), StoreError> {
+        self.fail(key)?;
+        self.insert(key, &body);
+        Ok(())
+    }
+    async fn put_if_absent(
+        &self,
+        key: &ObjectKey,
+        body: Vec<u8>,
+        _: &'static str,
+    ) -> Result<PutOutcome, StoreError> {
         self.fail(key)?;
         let mut objects = self.objects.lock().expect("lock");
-        if objects.contains_key(key) {
+        if objects.contains_key(key.as_str()) {
             return Ok(PutOutcome::AlreadyExists);
         }
-        objects.insert(key.to_owned(), body);
+        objects.insert(key.to_string(), body);
         Ok(PutOutcome::Written)
     }
 }
@@ -81,11 +114,9 @@ impl MemTable {
             .get(&(job.to_owned(), file.to_owned()))
             .cloned()
     }
-    fn check_up(&self) -> Result<(), WorkerError> {
+    fn check_up(&self) -> Result<(), StoreError> {
         if *self.down.lock().expect("lock") {
-            Err(WorkerError::StorageUnavailable(
-                "dynamodb: could not connect".into(),
-            ))
+            Err(down("DynamoDB"))
         } else {
             Ok(())
         }
@@ -93,26 +124,26 @@ impl MemTable {
 }
 
 #[async_trait]
-impl ResultTable for MemTable {
+impl FileResults for MemTable {
     async fn labeled_counts(
         &self,
         job_id: &JobId,
-        file_id: &str,
-    ) -> Result<Option<TaskOutput>, WorkerError> {
+        file_id: &FileId,
+    ) -> Result<Option<TaskOutput>, StoreError> {
         self.check_up()?;
         Ok(self
             .result(job_id.as_str(), file_id)
             .map(|r| r.task_output()))
     }
-    async fn save_once(
+    async fn save_result(
         &self,
         job_id: &JobId,
-        file_id: &str,
+        file_id: &FileId,
         result: &FileResult,
-    ) -> Result<SaveOutcome, WorkerError> {
+    ) -> Result<SaveOutcome, StoreError> {
         self.check_up()?;
         let mut items = self.items.lock().expect("lock");
-        let key = (job_id.as_str().to_owned(), file_id.to_owned());
+        let key = (job_id.to_string(), file_id.to_string());
         if let Some(stored) = items.get(&key) {
             return Ok(SaveOutcome::AlreadyLabeled(stored.task_output()));
         }
@@ -154,28 +185,27 @@ impl RecordingCallback {
     fn sent(&self) -> Vec<Sent> {
         self.sent.lock().expect("lock").clone()
     }
-    fn answer(&self, sent: Sent) -> Result<(), WorkerError> {
+    fn answer(&self, sent: Sent) -> Result<(), StoreError> {
         match *self.state.lock().expect("lock") {
             StepFunctions::Waiting => {
                 self.sent.lock().expect("lock").push(sent);
                 Ok(())
             }
-            StepFunctions::TaskTimedOut => Err(WorkerError::TaskGone(
-                "SendTaskSuccess: TaskTimedOut: Task Timed Out".into(),
-            )),
-            StepFunctions::Unreachable => Err(WorkerError::CallbackUnavailable(
-                "SendTaskSuccess: could not connect".into(),
-            )),
+            StepFunctions::TaskTimedOut => Err(StoreError::TaskGone {
+                operation: "SendTaskSuccess",
+                source: "TaskTimedOut: Task Timed Out".into(),
+            }),
+            StepFunctions::Unreachable => Err(down("Step Functions")),
         }
     }
 }
 
 #[async_trait]
-impl TaskCallback for RecordingCallback {
-    async fn succeed(&self, task_token: &str, output: &TaskOutput) -> Result<(), WorkerError> {
+impl TaskCallbacks for RecordingCallback {
+    async fn succeed(&self, task_token: &str, output: &TaskOutput) -> Result<(), StoreError> {
         self.answer(Sent::Success(task_token.to_owned(), *output))
     }
-    async fn fail(&self, task_token: &str, error: &WireError) -> Result<(), WorkerError> {
+    async fn fail(&self, task_token: &str, error: &WireError) -> Result<(), StoreError> {
         self.answer(Sent::Failure(task_token.to_owned(), error.clone()))
     }
 }
@@ -609,7 +639,7 @@ async fn a_large_result_goes_to_s3_and_the_item_holds_its_key() {
     let stored = fixture.table.result("job-1", "f1").expect("stored");
     assert_eq!(
         stored.pairs,
-        StoredPairs::Object("results/job-1/f1.json".into())
+        StoredPairs::Object(ObjectKey::parse("results/job-1/f1.json").expect("key"))
     );
     let object = fixture
         .objects

@@ -1,18 +1,19 @@
 //! `notify`: `{jobId, event, fileId?, stage?}` → one WebSocket message to each of the owner's
 //! connections; `{sent, gone}`. Delivery problems are counted and logged, never raised.
 
+use narratix_app::notice::{Delivery, Notifier};
+use narratix_domain::messages::NotifyRequest;
 use narratix_domain::WireError;
-use narratix_store::notice::{Delivery, Notifier, NotifyEvent};
-use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobStore};
+use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobReader, NoticeLedger};
 use narratix_store::Moment;
 
 pub async fn handle<J, C, P>(
     notifier: &Notifier<'_, J, C, P>,
-    event: NotifyEvent,
+    event: NotifyRequest,
     now: Moment,
 ) -> Result<Delivery, WireError>
 where
-    J: JobStore,
+    J: JobReader + NoticeLedger,
     C: ConnectionStore,
     P: ConnectionPoster,
 {
@@ -25,6 +26,7 @@ mod tests {
     use narratix_domain::lambda::decode;
     use narratix_domain::JobId;
     use narratix_store::memory::{MemoryStore, RecordingPoster, UnavailableStore};
+    use narratix_store::ports::JobWriter;
     use narratix_store::{Connection, NewFile, NewJob};
     use serde_json::json;
 
@@ -34,18 +36,14 @@ mod tests {
 
     async fn store() -> MemoryStore {
         let store = MemoryStore::new();
+        let job_id = JobId::parse("job-1").expect("id");
         store
             .create_job(&NewJob {
-                job_id: JobId::parse("job-1").expect("id"),
+                files: vec![NewFile::at(&job_id, 0, "a.pdf", 10)],
+                job_id,
                 owner: "alice".into(),
                 created_at: now().rfc3339(),
                 expires_at: 0,
-                files: vec![NewFile {
-                    file_id: "f1".into(),
-                    name: "a.pdf".into(),
-                    key: "uploads/job-1/f1.pdf".into(),
-                    size_bytes: 10,
-                }],
             })
             .await
             .expect("create");
@@ -72,7 +70,7 @@ mod tests {
             connections: &store,
             poster: &poster,
         };
-        let event = decode::<NotifyEvent>(json!({
+        let event = decode::<NotifyRequest>(json!({
             "jobId": "job-1", "event": "fileProgress", "fileId": "f1", "stage": "EXTRACTING"
         }))
         .expect("event");
@@ -95,7 +93,7 @@ mod tests {
             poster: &poster,
         };
         let no_file =
-            decode::<NotifyEvent>(json!({"jobId": "job-1", "event": "fileDone"})).expect("event");
+            decode::<NotifyRequest>(json!({"jobId": "job-1", "event": "fileDone"})).expect("event");
         assert_eq!(
             handle(&notifier, no_file, now())
                 .await
@@ -103,8 +101,8 @@ mod tests {
                 .name(),
             "Input.Invalid"
         );
-        let unknown =
-            decode::<NotifyEvent>(json!({"jobId": "job-2", "event": "jobFailed"})).expect("event");
+        let unknown = decode::<NotifyRequest>(json!({"jobId": "job-2", "event": "jobFailed"}))
+            .expect("event");
         assert_eq!(
             handle(&notifier, unknown.clone(), now())
                 .await
@@ -124,7 +122,7 @@ mod tests {
                 .name(),
             "Storage.Unavailable"
         );
-        let bad_kind = decode::<NotifyEvent>(json!({"jobId": "job-1", "event": "jobStarted"}))
+        let bad_kind = decode::<NotifyRequest>(json!({"jobId": "job-1", "event": "jobStarted"}))
             .expect_err("unknown event");
         assert_eq!(bad_kind.name(), "Input.Invalid");
     }

@@ -3,10 +3,12 @@
 //! was final, and its owner gets the final notice once.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
+use narratix_app::lifecycle::{reap, ReapOutput};
+use narratix_app::notice::Notifier;
 use narratix_domain::{ErrorKind, JobId, WireError};
-use narratix_store::lifecycle::{reap, ReapOutput};
-use narratix_store::notice::Notifier;
-use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobStore};
+use narratix_store::ports::{
+    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger,
+};
 use narratix_store::Moment;
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +30,7 @@ pub async fn handle<J, C, P>(
     now: Moment,
 ) -> Result<ReapOutput, WireError>
 where
-    J: JobStore,
+    J: JobReader + JobWriter + NoticeLedger,
     C: ConnectionStore,
     P: ConnectionPoster,
 {

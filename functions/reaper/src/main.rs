@@ -1,18 +1,11 @@
-use narratix_domain::lambda::{init_tracing, serve};
-use narratix_store::notice::Notifier;
-use narratix_store::{runtime, Moment};
-use reaper::{handle, ExecutionEvent};
+use narratix_app::notice::{NotifierOnAws, NotifierSettings};
+use narratix_domain::config::Env;
+use narratix_domain::lambda::serve;
+use narratix_store::Moment;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let config = runtime::sdk_config().await;
-    let store = runtime::dynamo_store(&config)?;
-    let poster = runtime::connection_poster(&config)?;
-    let notifier = Notifier {
-        jobs: &store,
-        connections: &store,
-        poster: &poster,
-    };
-    serve(|event: ExecutionEvent| handle(&notifier, event, Moment::now())).await
+    let wiring = NotifierOnAws::connect(&NotifierSettings::from_env(&Env::process())?).await;
+    let notifier = wiring.notifier();
+    serve(|event| reaper::handle(&notifier, event, Moment::now())).await
 }

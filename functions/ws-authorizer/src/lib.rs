@@ -64,7 +64,7 @@ pub async fn handle(
         }
         Err(error) => {
             tracing::error!(%error, "cannot verify tokens");
-            Err(error.kind().with_cause(error.to_string()))
+            Err(WireError::from_error(error.kind(), &error))
         }
     }
 }

@@ -1,17 +1,9 @@
-use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest;
-use lambda_runtime::{service_fn, LambdaEvent};
 use narratix_auth::{Verifier, VerifierConfig};
-use narratix_domain::lambda::{catch_panics, init_tracing};
+use narratix_domain::config::Env;
+use narratix_domain::lambda::serve;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let verifier = Verifier::new(VerifierConfig::from_env()?);
-    let verifier = &verifier;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest>| async move {
-            catch_panics(ws_authorizer::handle(verifier, event.payload)).await
-        },
-    ))
-    .await
+    let verifier = Verifier::new(VerifierConfig::from_env(&Env::process())?);
+    serve(|event| ws_authorizer::handle(&verifier, event)).await
 }

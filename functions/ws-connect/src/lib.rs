@@ -2,42 +2,20 @@
 //! for two hours (the API Gateway connection limit; the table's TTL drops it afterwards).
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
-use aws_lambda_events::encodings::Body;
-use narratix_domain::{ErrorKind, WireError};
+use narratix_domain::lambda::websocket::{connection_id, owner_of, response};
+use narratix_domain::WireError;
 use narratix_store::ports::ConnectionStore;
 use narratix_store::{Connection, Moment};
 
 /// API Gateway closes a WebSocket connection after two hours.
 pub const CONNECTION_TTL_SECONDS: i64 = 2 * 60 * 60;
 
-pub fn response(status: i64, body: &str) -> ApiGatewayProxyResponse {
-    let mut response = ApiGatewayProxyResponse::default();
-    response.status_code = status;
-    response.body = Some(Body::Text(body.to_owned()));
-    response
-}
-
-/// The verified subject the authorizer put in the request context.
-pub fn owner_of(request: &ApiGatewayWebsocketProxyRequest) -> Option<String> {
-    let fields = &request.request_context.authorizer.fields;
-    fields
-        .get("sub")
-        .or_else(|| fields.get("principalId"))
-        .and_then(|value| value.as_str())
-        .filter(|owner| !owner.is_empty())
-        .map(str::to_owned)
-}
-
 pub async fn handle<C: ConnectionStore>(
     connections: &C,
     request: ApiGatewayWebsocketProxyRequest,
     now: Moment,
 ) -> Result<ApiGatewayProxyResponse, WireError> {
-    let connection_id = request
-        .request_context
-        .connection_id
-        .clone()
-        .ok_or_else(|| ErrorKind::InputInvalid.with_cause("$connect without a connectionId"))?;
+    let connection_id = connection_id(&request, "$connect")?;
     let Some(owner) = owner_of(&request) else {
         tracing::warn!(connection_id, "connection without an authorized owner");
         return Ok(response(401, "Unauthorized"));

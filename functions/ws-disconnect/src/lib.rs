@@ -1,24 +1,18 @@
 //! WebSocket `$disconnect`: forgets the connection (both of its items).
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
-use aws_lambda_events::encodings::Body;
-use narratix_domain::{ErrorKind, WireError};
+use narratix_domain::lambda::websocket::{connection_id, response};
+use narratix_domain::WireError;
 use narratix_store::ports::ConnectionStore;
 
 pub async fn handle<C: ConnectionStore>(
     connections: &C,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> Result<ApiGatewayProxyResponse, WireError> {
-    let connection_id = request
-        .request_context
-        .connection_id
-        .ok_or_else(|| ErrorKind::InputInvalid.with_cause("$disconnect without a connectionId"))?;
+    let connection_id = connection_id(&request, "$disconnect")?;
     connections.delete_connection(&connection_id).await?;
     tracing::info!(connection_id, "disconnected");
-    let mut response = ApiGatewayProxyResponse::default();
-    response.status_code = 200;
-    response.body = Some(Body::Text("Disconnected".to_owned()));
-    Ok(response)
+    Ok(response(200, "Disconnected"))
 }
 
 #[cfg(test)]

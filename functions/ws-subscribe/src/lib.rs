@@ -4,120 +4,43 @@
 //! and an unknown job both answer `error` `Job.NotFound`.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
-use aws_lambda_events::encodings::Body;
-use narratix_domain::{ErrorKind, JobId, WireError};
-use narratix_store::notice::{Notifier, ServerMessage};
-use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobStore};
-use serde::Deserialize;
-
-/// The client's message.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Subscribe {
-    pub action: String,
-    pub job_id: String,
-}
-
-fn response(status: i64) -> ApiGatewayProxyResponse {
-    let mut response = ApiGatewayProxyResponse::default();
-    response.status_code = status;
-    response.body = Some(Body::Text(String::new()));
-    response
-}
-
-fn error_message(error: &str, message: &str) -> ServerMessage {
-    ServerMessage::Error {
-        error: error.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
-fn owner_in_context(request: &ApiGatewayWebsocketProxyRequest) -> Option<String> {
-    let fields = &request.request_context.authorizer.fields;
-    fields
-        .get("sub")
-        .or_else(|| fields.get("principalId"))
-        .and_then(|value| value.as_str())
-        .filter(|owner| !owner.is_empty())
-        .map(str::to_owned)
-}
-
-/// The messages that answer the request, after recording the subscription.
-async fn answer<J, C, P>(
-    notifier: &Notifier<'_, J, C, P>,
-    connection_id: &str,
-    request: &ApiGatewayWebsocketProxyRequest,
-) -> Result<Vec<ServerMessage>, WireError>
-where
-    J: JobStore,
-    C: ConnectionStore,
-    P: ConnectionPoster,
-{
-    let owner = match owner_in_context(request) {
-        Some(owner) => owner,
-        None => match notifier.connections.connection(connection_id).await? {
-            Some(connection) => connection.owner,
-            None => {
-                return Ok(vec![error_message(
-                    "Auth.Unauthorized",
-                    "unknown connection",
-                )])
-            }
-        },
-    };
-    let subscribe = request
-        .body
-        .as_deref()
-        .and_then(|body| serde_json::from_str::<Subscribe>(body).ok())
-        .filter(|message| message.action == "subscribe");
-    let Some(subscribe) = subscribe else {
-        return Ok(vec![error_message(
-            "Request.Invalid",
-            "expected {\"action\":\"subscribe\",\"jobId\":\"…\"}",
-        )]);
-    };
-    let not_found = || vec![error_message("Job.NotFound", "no such job")];
-    let Ok(job_id) = JobId::parse(&subscribe.job_id) else {
-        return Ok(not_found());
-    };
-    let snapshot = match notifier.jobs.snapshot(&job_id).await? {
-        Some(snapshot) if snapshot.job.owner == owner => snapshot,
-        _ => return Ok(not_found()),
-    };
-    notifier
-        .connections
-        .subscribe(&owner, connection_id, &job_id)
-        .await?;
-    tracing::info!(job_id = %job_id, connection_id, "subscribed");
-    Ok(ServerMessage::catch_up(&snapshot))
-}
+use narratix_app::notice::Notifier;
+use narratix_app::subscribe::answer;
+use narratix_domain::lambda::websocket::{connection_id, owner_of, response};
+use narratix_domain::WireError;
+use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobReader, NoticeLedger};
 
 pub async fn handle<J, C, P>(
     notifier: &Notifier<'_, J, C, P>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> Result<ApiGatewayProxyResponse, WireError>
 where
-    J: JobStore,
+    J: JobReader + NoticeLedger,
     C: ConnectionStore,
     P: ConnectionPoster,
 {
-    let connection_id = request
-        .request_context
-        .connection_id
-        .clone()
-        .ok_or_else(|| ErrorKind::InputInvalid.with_cause("subscribe without a connectionId"))?;
-    let messages = answer(notifier, &connection_id, &request).await?;
+    let connection_id = connection_id(&request, "subscribe")?;
+    let messages = answer(
+        notifier.jobs,
+        notifier.connections,
+        &connection_id,
+        owner_of(&request),
+        request.body.as_deref(),
+    )
+    .await?;
     if let Err(error) = notifier.reply(&connection_id, &messages).await {
-        tracing::warn!(connection_id, %error, "could not answer the subscriber");
+        let error = narratix_domain::error_chain(&error);
+        tracing::warn!(connection_id, error, "could not answer the subscriber");
     }
-    Ok(response(200))
+    Ok(response(200, ""))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use narratix_domain::FileStatus;
+    use narratix_domain::{FileStatus, JobId};
     use narratix_store::memory::{MemoryStore, RecordingPoster, UnavailableStore};
+    use narratix_store::ports::JobWriter;
     use narratix_store::{Connection, Moment, NewFile, NewJob};
     use serde_json::json;
 
@@ -134,14 +57,9 @@ mod tests {
                 owner: "alice".into(),
                 created_at: now().rfc3339(),
                 expires_at: 0,
-                files: ["f1", "f2"]
-                    .map(|id| NewFile {
-                        file_id: id.into(),
-                        name: "a.pdf".into(),
-                        key: format!("uploads/job-1/{id}.pdf"),
-                        size_bytes: 10,
-                    })
-                    .to_vec(),
+                files: (0..2)
+                    .map(|position| NewFile::at(&job_id, position, "a.pdf", 10))
+                    .collect(),
             })
             .await
             .expect("create");

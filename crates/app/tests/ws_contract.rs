@@ -1,0 +1,182 @@
+//! Real notify and subscribe messages, checked against
+//! `contracts/websocket-messages.schema.json`.
+
+use narratix_app::lifecycle::{aggregate, reap};
+use narratix_app::notice::Notifier;
+use narratix_app::views;
+use narratix_domain::messages::{NoticeKind, NotifyRequest as NotifyEvent, ServerMessage};
+use narratix_domain::{Category, FileStatus, JobId, LabeledPair};
+use narratix_store::memory::{MemoryStore, RecordingPoster};
+use narratix_store::ports::{ConnectionStore, JobReader, JobWriter};
+use narratix_store::{Connection, Moment, NewFile, NewJob, StoredError};
+use serde_json::{json, Value};
+
+const SCHEMA: &str = include_str!("../../../contracts/websocket-messages.schema.json");
+
+fn schema() -> Value {
+    serde_json::from_str(SCHEMA).expect("schema is JSON")
+}
+
+fn validator_for(definition: Option<&str>) -> jsonschema::Validator {
+    let mut schema = schema();
+    if let Some(name) = definition {
+        schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": format!("#/$defs/{name}"),
+            "$defs": schema["$defs"].clone(),
+        });
+    }
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+fn assert_valid(validator: &jsonschema::Validator, message: &Value) {
+    let errors: Vec<String> = validator
+        .iter_errors(message)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{message}: {errors:?}");
+}
+
+#[tokio::test]
+async fn every_message_the_server_sends_matches_the_schema() {
+    let now = Moment::from_epoch_seconds(1_795_000_000);
+    let job_id = JobId::parse("job-1").expect("id");
+    let store = MemoryStore::new();
+    store
+        .create_job(&NewJob {
+            job_id: job_id.clone(),
+            owner: "alice".into(),
+            created_at: now.rfc3339(),
+            expires_at: 0,
+            files: ["f1", "f2", "f3"]
+                .map(|id| NewFile {
+                    file_id: narratix_domain::FileId::parse(id).expect("file id"),
+                    name: "a.pdf".into(),
+                    key: narratix_domain::ObjectKey::parse(&format!("uploads/job-1/{id}.pdf"))
+                        .expect("key"),
+                    size_bytes: 10,
+                })
+                .to_vec(),
+        })
+        .await
+        .expect("create");
+    store
+        .put_connection(&Connection {
+            connection_id: "c1".into(),
+            owner: "alice".into(),
+            connected_at: now.rfc3339(),
+            expires_at: now.plus_seconds(60).epoch_seconds(),
+        })
+        .await
+        .expect("connect");
+    let snapshot = store.snapshot(&job_id).await.expect("read").expect("job");
+    let mut f1 = snapshot.files[0].clone();
+    f1.status = FileStatus::Succeeded;
+    f1.pairs = Some(vec![LabeledPair {
+        question: "협업 경험을 쓰시오".into(),
+        answer: "팀 프로젝트에서".into(),
+        category: Category::TeamworkExperience,
+    }]);
+    let mut f2 = snapshot.files[1].clone();
+    f2.status = FileStatus::Failed;
+    f2.error = Some(StoredError::new(
+        "Label.RateLimited",
+        "429 after 5 attempts",
+    ));
+    let mut f3 = snapshot.files[2].clone();
+    f3.status = FileStatus::Labeling;
+    for file in [f1, f2, f3] {
+        store.put_file(&job_id, file);
+    }
+
+    let poster = RecordingPoster::new();
+    let notifier = Notifier {
+        jobs: &store,
+        connections: &store,
+        poster: &poster,
+    };
+    let event = |kind, file: Option<&str>, stage| NotifyEvent {
+        job_id: job_id.clone(),
+        event: kind,
+        file_id: file.map(|id| narratix_domain::FileId::parse(id).expect("file id")),
+        stage,
+    };
+    for notify in [
+        event(
+            NoticeKind::FileProgress,
+            Some("f3"),
+            Some(FileStatus::Extracting),
+        ),
+        event(
+            NoticeKind::FileProgress,
+            Some("f3"),
+            Some(FileStatus::Labeling),
+        ),
+        event(NoticeKind::FileDone, Some("f1"), None),
+        event(NoticeKind::FileDone, Some("f2"), None),
+    ] {
+        notifier.notify(&notify, &now).await.expect("notify");
+    }
+    let snapshot = store.snapshot(&job_id).await.expect("read").expect("job");
+    let mut replies = views::catch_up(&snapshot);
+    replies.push(ServerMessage::Error {
+        error: "Job.NotFound".into(),
+        message: "no such job".into(),
+    });
+    notifier.reply("c1", &replies).await.expect("reply");
+    reap(&notifier, &job_id, "TIMED_OUT", &now)
+        .await
+        .expect("reap");
+    let mut f3 = snapshot.files[2].clone();
+    f3.status = FileStatus::Failed;
+    store.put_file(&job_id, f3);
+    let other = JobId::parse("job-2").expect("id");
+    let done = ServerMessage::JobDone {
+        job_id: other,
+        status: aggregate(&store, &job_id, &now)
+            .await
+            .expect("final")
+            .status,
+        succeeded: 1,
+        failed: 2,
+    };
+    notifier.reply("c1", &[done]).await.expect("reply");
+
+    let validator = validator_for(None);
+    let posted = poster.posted();
+    let mut types: Vec<String> = Vec::new();
+    for (_, message) in &posted {
+        assert_valid(&validator, message);
+        types.push(message["type"].as_str().expect("type").to_owned());
+    }
+    types.sort();
+    types.dedup();
+    assert_eq!(
+        types,
+        [
+            "error",
+            "fileDone",
+            "fileProgress",
+            "jobDone",
+            "jobFailed",
+            "subscribed"
+        ]
+    );
+}
+
+#[test]
+fn the_schema_rejects_malformed_messages_and_describes_subscribe() {
+    let validator = validator_for(None);
+    for bad in [
+        json!({"type": "jobDone", "jobId": "job-1"}),
+        json!({"type": "fileProgress", "jobId": "job-1", "fileId": "f1", "stage": "SUCCEEDED"}),
+        json!({"type": "fileDone", "jobId": "job-1", "fileId": "f1", "status": "SUCCEEDED", "pairs": [{"question": "q", "answer": "a", "category": "HOBBY"}]}),
+        json!({"type": "hello"}),
+    ] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
+    let subscribe = validator_for(Some("ClientMessage"));
+    assert!(subscribe.is_valid(&json!({"action": "subscribe", "jobId": "job-1"})));
+    assert!(!subscribe.is_valid(&json!({"action": "subscribe", "jobId": "../etc"})));
+    assert!(!subscribe.is_valid(&json!({"action": "unsubscribe", "jobId": "job-1"})));
+}
