@@ -334,12 +334,19 @@ fn wraps(prev: &Placed<'_>, next: &Placed<'_>) -> bool {
     if large > small * WRAP_SIZE_RATIO {
         return false;
     }
-    if line.text.ends_with(['.', '!', '?', '。'])
-        && prev.block_right - line.right > FULL_SENTENCE_SLACK * line.size
-    {
+    // Across a page the text continues in the next page's block: a line alone at the foot
+    // of a page (a question before its answer overleaf) is measured against that edge too.
+    let edge = prev.block_right.max(next.block_right);
+    let left = (edge - line.right).max(0.0);
+    if line.text.ends_with(['.', '!', '?', '。']) && left > FULL_SENTENCE_SLACK * line.size {
         return false;
     }
-    prev.room() < following.first_word + line.space + FIT_TOLERANCE * line.size
+    // Justification never stretches a paragraph's last line: a line stretched out to its
+    // block's edge was wrapped, whatever the width of the next line's first word.
+    if line.stretch > FIT_TOLERANCE * line.size && left < FIT_TOLERANCE * line.size {
+        return true;
+    }
+    left + line.stretch.max(0.0) < following.first_word + line.space + FIT_TOLERANCE * line.size
 }
 
 /// Joins the lines of all pages into paragraphs: a line the producer wrapped continues in
