@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use narratix_domain::messages::{LabelMessage, LabelTaskOutput};
-use narratix_domain::{ErrorKind, LabeledPair, ObjectKey, TokenUsage, WireError};
+use narratix_domain::{ErrorKind, LabeledPair, ObjectKey, Prefill, TokenUsage, WireError};
 use narratix_store::aws::JSON_CONTENT_TYPE;
 use narratix_store::ports::{FileResults, ObjectReader, ObjectWriter};
 use narratix_store::{FileResult, Moment, PutOutcome, SaveOutcome, StoreError, StoredPairs};
@@ -23,6 +23,8 @@ pub const INLINE_PAIRS_MAX_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelOutput {
     pub pairs: Vec<LabeledPair>,
+    /// The save-form suggestions read from the text (no extra AI call).
+    pub prefill: Prefill,
     pub usage: TokenUsage,
 }
 
@@ -157,6 +159,7 @@ where
         Ok(FileResult {
             pairs,
             pair_count,
+            prefill: labeled.prefill,
             usage: labeled.usage,
             labeled_at: Moment::now().rfc3339(),
         })

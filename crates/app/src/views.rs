@@ -27,6 +27,7 @@ pub fn file_view(file: &FileItem, pairs: Option<Vec<LabeledPair>>) -> FileView {
             .pair_count
             .or_else(|| pairs.as_ref().map(|p| count(p.len()))),
         pairs,
+        prefill: file.prefill.clone(),
         usage: Usage::from(file.usage),
     }
 }
@@ -71,6 +72,7 @@ pub fn file_done(job_id: &JobId, file: &FileItem) -> ServerMessage {
         pair_count: file
             .pair_count
             .or_else(|| file.pairs.as_ref().map(|p| count(p.len()))),
+        prefill: file.prefill.clone().map(Box::new),
     }
 }
 

@@ -4,7 +4,10 @@ use narratix_app::lifecycle::{aggregate, reap};
 use narratix_app::notice::Notifier;
 use narratix_app::views;
 use narratix_domain::messages::{NoticeKind, NotifyRequest as NotifyEvent};
-use narratix_domain::{Category, FileStatus, JobId, JobStatus, LabeledPair, TokenUsage};
+use narratix_domain::{
+    Category, FileStatus, JobId, JobStatus, LabeledPair, LengthLimit, LengthUnit, Prefill, Spaces,
+    Suggestion, TokenUsage,
+};
 use narratix_store::memory::{MemoryStore, RecordingPoster};
 use narratix_store::ports::{ConnectionStore, JobReader, JobWriter};
 use narratix_store::{Connection, FileItem, Moment, NewFile, NewJob, StoreError, StoredError};
@@ -67,11 +70,17 @@ async fn store_with_job(files: usize) -> MemoryStore {
 }
 
 fn pair() -> LabeledPair {
-    LabeledPair {
-        question: "지원동기를 쓰시오".into(),
-        answer: "저는".into(),
-        category: Category::Motivation,
-    }
+    LabeledPair::new(
+        "지원동기를 쓰시오 (1자)".into(),
+        "저는".into(),
+        Category::Motivation,
+        Some(LengthLimit {
+            max: 1,
+            unit: LengthUnit::Chars,
+            spaces: Spaces::Unstated,
+            text: "(1자)".into(),
+        }),
+    )
 }
 
 async fn set_file(store: &MemoryStore, file_id: &str, status: FileStatus) {
@@ -86,6 +95,14 @@ async fn set_file(store: &MemoryStore, file_id: &str, status: FileStatus) {
         FileStatus::Succeeded => {
             file.pairs = Some(vec![pair()]);
             file.pair_count = Some(1);
+            file.prefill = Some(Prefill {
+                year: Some(Suggestion {
+                    value: 2027,
+                    line: "2027년 상반기 신입 공채".into(),
+                    confidence: 90,
+                }),
+                ..Prefill::default()
+            });
             file.usage = TokenUsage {
                 input_tokens: 100,
                 output_tokens: 20,
@@ -234,8 +251,12 @@ async fn file_done_carries_pairs_or_the_error() {
     assert_eq!(
         posted[0].1,
         json!({"type": "fileDone", "jobId": "job-1", "fileId": "f1", "status": "SUCCEEDED",
-               "pairs": [{"question": "지원동기를 쓰시오", "answer": "저는", "category": "MOTIVATION"}],
-               "pairCount": 1})
+               "pairs": [{"question": "지원동기를 쓰시오 (1자)", "answer": "저는", "category": "MOTIVATION",
+                          "limit": {"max": 1, "unit": "CHARS", "spaces": "UNSTATED", "text": "(1자)"},
+                          "answerLength": {"chars": 2, "charsWithoutSpaces": 2}, "overLimit": true}],
+               "pairCount": 1,
+               "prefill": {"company": null, "position": null, "half": null,
+                           "year": {"value": 2027, "line": "2027년 상반기 신입 공채", "confidence": 90}}})
     );
     assert_eq!(
         posted[2].1,

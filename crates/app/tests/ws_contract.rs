@@ -5,7 +5,10 @@ use narratix_app::lifecycle::{aggregate, reap};
 use narratix_app::notice::Notifier;
 use narratix_app::views;
 use narratix_domain::messages::{NoticeKind, NotifyRequest as NotifyEvent, ServerMessage};
-use narratix_domain::{Category, FileStatus, JobId, LabeledPair};
+use narratix_domain::{
+    Category, FileStatus, Half, JobId, LabeledPair, LengthLimit, LengthUnit, Prefill, Spaces,
+    Suggestion,
+};
 use narratix_store::memory::{MemoryStore, RecordingPoster};
 use narratix_store::ports::{ConnectionStore, JobReader, JobWriter};
 use narratix_store::{Connection, Moment, NewFile, NewJob, StoredError};
@@ -72,11 +75,30 @@ async fn every_message_the_server_sends_matches_the_schema() {
     let snapshot = store.snapshot(&job_id).await.expect("read").expect("job");
     let mut f1 = snapshot.files[0].clone();
     f1.status = FileStatus::Succeeded;
-    f1.pairs = Some(vec![LabeledPair {
-        question: "협업 경험을 쓰시오".into(),
-        answer: "팀 프로젝트에서".into(),
-        category: Category::TeamworkExperience,
-    }]);
+    f1.pairs = Some(vec![LabeledPair::new(
+        "협업 경험을 쓰시오 (최대 1000 bytes)".into(),
+        "팀 프로젝트에서".into(),
+        Category::TeamworkExperience,
+        Some(LengthLimit {
+            max: 1000,
+            unit: LengthUnit::Bytes,
+            spaces: Spaces::Included,
+            text: "최대 1000 bytes".into(),
+        }),
+    )]);
+    f1.prefill = Some(Prefill {
+        company: Some(Suggestion {
+            value: "한결제약".into(),
+            line: "지원 회사: 한결제약".into(),
+            confidence: 90,
+        }),
+        half: Some(Suggestion {
+            value: Half::Second,
+            line: "2027년 하반기".into(),
+            confidence: 70,
+        }),
+        ..Prefill::default()
+    });
     let mut f2 = snapshot.files[1].clone();
     f2.status = FileStatus::Failed;
     f2.error = Some(StoredError::new(
@@ -171,6 +193,8 @@ fn the_schema_rejects_malformed_messages_and_describes_subscribe() {
         json!({"type": "jobDone", "jobId": "job-1"}),
         json!({"type": "fileProgress", "jobId": "job-1", "fileId": "f1", "stage": "SUCCEEDED"}),
         json!({"type": "fileDone", "jobId": "job-1", "fileId": "f1", "status": "SUCCEEDED", "pairs": [{"question": "q", "answer": "a", "category": "HOBBY"}]}),
+        json!({"type": "fileDone", "jobId": "job-1", "fileId": "f1", "status": "SUCCEEDED", "prefill": {"company": {"value": "x", "line": "x"}}}),
+        json!({"type": "fileDone", "jobId": "job-1", "fileId": "f1", "status": "SUCCEEDED", "pairs": [{"question": "q", "answer": "a", "category": "OTHER", "limit": {"max": 700, "unit": "WORDS", "spaces": "UNSTATED", "text": "700"}}]}),
         json!({"type": "hello"}),
     ] {
         assert!(!validator.is_valid(&bad), "{bad}");

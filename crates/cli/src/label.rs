@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use narratix_domain::config::Env;
-use narratix_domain::{ErrorKind, LabeledPair, TokenUsage, WireError};
+use narratix_domain::{
+    AnswerLength, ErrorKind, LabeledPair, LengthLimit, Prefill, TokenUsage, WireError,
+};
 use narratix_extract::{extract_isolated, Limits};
 use narratix_label::{LabelConfig, Labeler};
 use serde::Serialize;
@@ -42,7 +44,7 @@ struct FileReport {
 #[derive(Serialize)]
 #[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
 enum Outcome {
-    Succeeded(Labeled),
+    Succeeded(Box<Labeled>),
     Failed {
         #[serde(flatten)]
         error: WireError,
@@ -58,6 +60,8 @@ struct Labeled {
     truncated: bool,
     pairs: Vec<PairReport>,
     usage: TokenUsage,
+    /// Save-form suggestions: company, position, year, half (each `null` when not found).
+    prefill: Prefill,
 }
 
 #[derive(Serialize)]
@@ -67,6 +71,10 @@ struct PairReport {
     answer: String,
     category: &'static str,
     category_label: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<LengthLimit>,
+    answer_length: AnswerLength,
+    over_limit: bool,
 }
 
 impl From<LabeledPair> for PairReport {
@@ -76,6 +84,9 @@ impl From<LabeledPair> for PairReport {
             answer: pair.answer,
             category: pair.category.key(),
             category_label: pair.category.label(),
+            limit: pair.limit,
+            answer_length: pair.answer_length,
+            over_limit: pair.over_limit,
         }
     }
 }
@@ -108,7 +119,7 @@ pub fn run(args: Args) -> Result<(), WireError> {
         .map(|path| FileReport {
             file: path.display().to_string(),
             outcome: match runtime.block_on(label_file(path, &limits, &labeler)) {
-                Ok(labeled) => Outcome::Succeeded(labeled),
+                Ok(labeled) => Outcome::Succeeded(Box::new(labeled)),
                 Err(error) => Outcome::Failed { error },
             },
         })
@@ -152,6 +163,7 @@ async fn label_file(path: &Path, limits: &Limits, labeler: &Labeler) -> Result<L
         truncated: extracted.truncated || labeled.truncated,
         pairs: labeled.pairs.into_iter().map(PairReport::from).collect(),
         usage: labeled.usage,
+        prefill: labeled.prefill,
     })
 }
 
@@ -177,18 +189,25 @@ fn render_text(reports: &[FileReport]) -> String {
                     labeled.usage.input_tokens,
                     labeled.usage.output_tokens,
                 ));
+                out.push_str(&labeled.prefill.describe());
                 for (number, pair) in labeled.pairs.iter().enumerate() {
                     out.push_str(&format!(
-                        "\n[{}] {} {}\nQ: {}\nA: {}\n",
+                        "\n[{}] {} {}\nQ: {}\nA: {}\n   {}\n",
                         number + 1,
                         pair.category,
                         pair.category_label,
                         pair.question,
                         pair.answer.replace('\n', "\n   "),
+                        render_length(pair),
                     ));
                 }
             }
         }
     }
     out
+}
+
+/// `652 chars, 598 without spaces; limit 700자 (with spaces): ok` or `… OVER`.
+fn render_length(pair: &PairReport) -> String {
+    narratix_domain::describe_length(&pair.answer_length, pair.limit.as_ref(), pair.over_limit)
 }

@@ -4,6 +4,7 @@
 //! `run(args) -> Result<(), WireError>`; a failure is printed as `<wire error name>: <cause>`
 //! on stderr and the process exits with status 2.
 
+mod categorize_cmd;
 mod extract_cmd;
 mod label;
 mod output;
@@ -27,6 +28,8 @@ enum Command {
     Extract(extract_cmd::Args),
     /// Split PDFs into question/answer pairs and categorise each question.
     Label(label::Args),
+    /// File questions (stdin, one a line) under the twelve categories: `KEY<TAB>question`.
+    Categorize(categorize_cmd::Args),
     /// Print a bearer token of the running local stack's dev issuer.
     Token(token::Args),
 }
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let result: Result<(), WireError> = match Cli::parse().command {
         Command::Extract(args) => extract_cmd::run(args),
         Command::Label(args) => label::run(args),
+        Command::Categorize(args) => categorize_cmd::run(args),
         Command::Token(args) => token::run(args),
     };
     match result {

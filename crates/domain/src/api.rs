@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{FileId, FileStatus, JobId, JobStatus, LabeledPair, TokenUsage};
+use crate::{FileId, FileStatus, JobId, JobStatus, LabeledPair, Prefill, TokenUsage};
 
 /// Largest PDF the API accepts, in bytes.
 pub const MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024;
@@ -180,6 +180,9 @@ pub struct FileView {
     pub pair_count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairs: Option<Vec<LabeledPair>>,
+    /// The save-form suggestions read from the file, once labeled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<Prefill>,
     pub usage: Usage,
 }
 
@@ -271,6 +274,7 @@ mod tests {
             truncated: false,
             pair_count: None,
             pairs: None,
+            prefill: None,
             usage: Usage {
                 input_tokens: 10,
                 output_tokens: 2,

@@ -10,8 +10,10 @@ mod category;
 pub mod config;
 mod error;
 mod ids;
+mod length;
 pub mod messages;
 mod model;
+mod prefill;
 mod text;
 
 #[cfg(feature = "lambda")]
@@ -20,5 +22,7 @@ pub mod lambda;
 pub use category::Category;
 pub use error::{error_chain, ErrorKind, RetryClass, WireError};
 pub use ids::{FileId, InvalidFileId, InvalidJobId, InvalidObjectKey, JobId, ObjectKey};
+pub use length::{describe_length, AnswerLength, LengthLimit, LengthUnit, Spaces};
 pub use model::{FileStatus, JobStatus, LabeledPair, TokenUsage, MAX_FILES_PER_JOB};
+pub use prefill::{Half, Prefill, Suggestion};
 pub use text::one_line;

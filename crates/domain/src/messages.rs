@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{FileId, FileStatus, JobId, JobStatus, LabeledPair, ObjectKey};
+use crate::{FileId, FileStatus, JobId, JobStatus, LabeledPair, ObjectKey, Prefill};
 
 // ---------------------------------------------------------------------------------------------
 // The execution and its tasks
@@ -202,6 +202,9 @@ pub enum ServerMessage {
         pairs: Option<Vec<LabeledPair>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pair_count: Option<u32>,
+        /// The save-form suggestions read from the file (each field null when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prefill: Option<Box<Prefill>>,
     },
     /// The job is final with its files' counts.
     #[serde(rename_all = "camelCase")]

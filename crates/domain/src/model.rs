@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::Category;
+use crate::{AnswerLength, Category, LengthLimit};
 
 /// A job holds at most this many PDFs.
 pub const MAX_FILES_PER_JOB: usize = 3;
@@ -102,6 +102,36 @@ pub struct LabeledPair {
     pub question: String,
     pub answer: String,
     pub category: Category,
+    /// The length limit the question states (`(700자)`), if it states one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LengthLimit>,
+    /// The answer's length, with and without spaces (and in bytes when the limit is in bytes).
+    #[serde(default)]
+    pub answer_length: AnswerLength,
+    /// The answer is longer than the limit allows.
+    #[serde(default)]
+    pub over_limit: bool,
+}
+
+impl LabeledPair {
+    /// A pair with its answer measured against `limit`.
+    pub fn new(
+        question: String,
+        answer: String,
+        category: Category,
+        limit: Option<LengthLimit>,
+    ) -> LabeledPair {
+        let answer_length = AnswerLength::of(&answer, limit.as_ref());
+        let over_limit = limit.as_ref().is_some_and(|l| answer_length.over(l));
+        LabeledPair {
+            question,
+            answer,
+            category,
+            limit,
+            answer_length,
+            over_limit,
+        }
+    }
 }
 
 /// Tokens spent on the AI provider.

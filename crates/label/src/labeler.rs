@@ -1,8 +1,9 @@
 use std::ops::Range;
 
-use narratix_domain::{LabeledPair, TokenUsage};
+use narratix_domain::{LabeledPair, Prefill, TokenUsage};
 
-use crate::lines::{normalized_lines, truncate_to_chars};
+use crate::lines::{labeling_lines, truncate_to_chars};
+use crate::prefill::prefill;
 use crate::protocol::{
     instructions, numbered_lines, parse_categories, parse_split, repair_request, slice_pairs,
     split_request, SpanPair, Task,
@@ -19,6 +20,8 @@ pub struct Labeled {
     pub usage: TokenUsage,
     /// The text was longer than `max_input_chars` and its tail was not labeled.
     pub truncated: bool,
+    /// What the save form can be filled in with, read from the lines that are not answers.
+    pub prefill: Prefill,
 }
 
 /// Labels documents with one configuration. Build it once (per Lambda container) and share it.
@@ -42,7 +45,7 @@ impl Labeler {
     /// Splits `text` into question/answer pairs and categorises each question. The texts of
     /// the pairs are the normalised source lines, never model output.
     pub async fn label(&self, text: &str) -> Result<Labeled, LabelError> {
-        let mut lines = normalized_lines(text);
+        let mut lines = labeling_lines(text);
         let truncated = truncate_to_chars(&mut lines, self.config.max_input_chars);
         if lines.is_empty() {
             return Err(LabelError::Empty);
@@ -62,10 +65,12 @@ impl Labeler {
             truncated,
             "labeled"
         );
+        let answers: Vec<Range<usize>> = spans.iter().map(|span| span.answer.clone()).collect();
         Ok(Labeled {
             pairs: slice_pairs(&lines, &spans),
             usage,
             truncated,
+            prefill: prefill(&lines, &answers),
         })
     }
 

@@ -9,8 +9,10 @@
 mod config;
 mod error;
 mod labeler;
+pub mod limits;
 pub mod lines;
 pub mod offline;
+pub mod prefill;
 pub mod protocol;
 mod provider;
 mod split;

@@ -10,6 +10,12 @@ pub fn normalized_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The lines the labeler works on: [`normalized_lines`], with a question that runs into the
+/// start of its answer on one line split from it.
+pub fn labeling_lines(text: &str) -> Vec<String> {
+    crate::offline::separate_run_in_questions(normalized_lines(text))
+}
+
 /// One line with whitespace runs collapsed to single spaces and trimmed.
 pub fn normalize_line(line: &str) -> String {
     let mut out = String::with_capacity(line.len());

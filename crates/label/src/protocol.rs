@@ -9,6 +9,8 @@ use serde::Deserialize;
 use serde_json::error::Category as JsonProblem;
 use serde_json::{json, Value};
 
+use crate::limits::parse_limit;
+
 /// Joins the lines of a multi-line question (a question and its character-limit line).
 pub const QUESTION_LINE_SEPARATOR: &str = " ";
 /// Joins the paragraphs of an answer.
@@ -396,15 +398,45 @@ pub fn join_lines<S: AsRef<str>>(lines: &[S], range: Range<usize>, separator: &s
         .join(separator)
 }
 
+/// A question's text from its lines: joined by [`QUESTION_LINE_SEPARATOR`], except a heading
+/// set vertically a syllable or two a line (`성`/`장`/`과`/`정`, `지 원`/`동 기`), which reads as the
+/// word it spells: `성장과정`.
+pub fn question_text<S: AsRef<str>>(lines: &[S], range: Range<usize>) -> String {
+    let parts = lines.get(range.clone()).unwrap_or_default();
+    let vertical = parts.len() >= 2
+        && parts.iter().all(|line| {
+            let line = line.as_ref();
+            let syllables = line.chars().filter(|c| ('가'..='힣').contains(c)).count();
+            (1..=3).contains(&syllables)
+                && line.chars().count() <= 8
+                && line
+                    .chars()
+                    .all(|c| ('가'..='힣').contains(&c) || c.is_whitespace() || "/·,".contains(c))
+        });
+    if vertical {
+        parts
+            .iter()
+            .flat_map(|line| line.as_ref().chars().filter(|c| !c.is_whitespace()))
+            .collect()
+    } else {
+        join_lines(lines, range, QUESTION_LINE_SEPARATOR)
+    }
+}
+
 /// Slices the pairs out of the source lines: the texts are the lines themselves, never
 /// model output.
 pub fn slice_pairs<S: AsRef<str>>(lines: &[S], spans: &[SpanPair]) -> Vec<LabeledPair> {
     spans
         .iter()
-        .map(|span| LabeledPair {
-            question: join_lines(lines, span.question.clone(), QUESTION_LINE_SEPARATOR),
-            answer: join_lines(lines, span.answer.clone(), ANSWER_LINE_SEPARATOR),
-            category: span.category,
+        .map(|span| {
+            let question = question_text(lines, span.question.clone());
+            let limit = parse_limit(&question);
+            LabeledPair::new(
+                question,
+                join_lines(lines, span.answer.clone(), ANSWER_LINE_SEPARATOR),
+                span.category,
+                limit,
+            )
         })
         .collect()
 }

@@ -5,7 +5,7 @@ use std::ops::Range;
 use narratix_domain::Category;
 
 use crate::offline;
-use crate::protocol::{join_lines, SpanPair, QUESTION_LINE_SEPARATOR};
+use crate::protocol::{question_text, SpanPair};
 
 /// Question/answer line ranges found without a model, and whether the splitter trusts all
 /// of them (then hybrid mode asks the model only for the categories).
@@ -31,7 +31,7 @@ impl OfflineSplit {
     pub(crate) fn question_texts(&self, lines: &[&str]) -> Vec<String> {
         self.pairs
             .iter()
-            .map(|(question, _)| join_lines(lines, question.clone(), QUESTION_LINE_SEPARATOR))
+            .map(|(question, _)| question_text(lines, question.clone()))
             .collect()
     }
 

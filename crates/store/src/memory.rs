@@ -336,6 +336,7 @@ impl FileResults for MemoryStore {
             StoredPairs::Object(key) => file.result_key = Some(key.clone()),
         }
         file.pair_count = Some(u32::try_from(result.pair_count).unwrap_or(u32::MAX));
+        file.prefill = Some(result.prefill.clone());
         file.usage = result.usage;
         file.labeled_at = Some(result.labeled_at.clone());
         Ok(SaveOutcome::Saved)

@@ -1,5 +1,7 @@
 use narratix_domain::messages::LabelTaskOutput;
-use narratix_domain::{FileId, FileStatus, JobId, JobStatus, LabeledPair, ObjectKey, TokenUsage};
+use narratix_domain::{
+    FileId, FileStatus, JobId, JobStatus, LabeledPair, ObjectKey, Prefill, TokenUsage,
+};
 use serde::{Deserialize, Serialize};
 
 /// Wire names the store writes for job-level failures that no Lambda reports: they are not in
@@ -111,6 +113,8 @@ pub struct FileItem {
     /// The S3 key of the pairs when they were too large to store inline.
     pub result_key: Option<ObjectKey>,
     pub pair_count: Option<u32>,
+    /// The save-form suggestions read from the file, once labeled.
+    pub prefill: Option<Prefill>,
     pub usage: TokenUsage,
     pub labeled_at: Option<String>,
 }
@@ -131,6 +135,7 @@ impl FileItem {
             pairs: None,
             result_key: None,
             pair_count: None,
+            prefill: None,
             usage: TokenUsage::default(),
             labeled_at: None,
         }
@@ -168,6 +173,7 @@ pub enum StoredPairs {
 pub struct FileResult {
     pub pairs: StoredPairs,
     pub pair_count: u64,
+    pub prefill: Prefill,
     pub usage: TokenUsage,
     /// RFC 3339; its presence marks the file as labeled.
     pub labeled_at: String,

@@ -58,6 +58,8 @@ pub mod attr {
     /// The S3 key of the pairs, when they do not.
     pub const RESULT_KEY: &str = "resultKey";
     pub const PAIR_COUNT: &str = "pairCount";
+    /// The save-form suggestions read from the file (company, position, year, half), as JSON.
+    pub const PREFILL: &str = "prefill";
     pub const INPUT_TOKENS: &str = "inputTokens";
     pub const OUTPUT_TOKENS: &str = "outputTokens";
     pub const AI_CALLS: &str = "aiCalls";
@@ -106,6 +108,7 @@ pub mod attr {
         TRUNCATED,
         PAIRS,
         RESULT_KEY,
+        PREFILL,
         PAIR_COUNT,
         INPUT_TOKENS,
         OUTPUT_TOKENS,

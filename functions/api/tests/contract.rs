@@ -6,7 +6,10 @@ use api::Api;
 use async_trait::async_trait;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
-use narratix_domain::{Category, FileStatus, JobId, LabeledPair, TokenUsage};
+use narratix_domain::{
+    Category, FileStatus, JobId, LabeledPair, LengthLimit, LengthUnit, Prefill, Spaces, Suggestion,
+    TokenUsage,
+};
 use narratix_store::memory::{MemoryObjects, MemoryStore};
 use narratix_store::ports::Executions;
 use narratix_store::ports::JobReader;
@@ -135,11 +138,30 @@ async fn every_route_answers_what_the_openapi_document_says() {
     done.status = FileStatus::Succeeded;
     done.pages = Some(2);
     done.chars = Some(1800);
-    done.pairs = Some(vec![LabeledPair {
-        question: "입사 후 포부".into(),
-        answer: "저는".into(),
-        category: Category::FuturePlan,
-    }]);
+    done.pairs = Some(vec![LabeledPair::new(
+        "입사 후 포부 (공백 제외 500자 이내)".into(),
+        "저는".into(),
+        Category::FuturePlan,
+        Some(LengthLimit {
+            max: 500,
+            unit: LengthUnit::Chars,
+            spaces: Spaces::Excluded,
+            text: "(공백 제외 500자 이내)".into(),
+        }),
+    )]);
+    done.prefill = Some(Prefill {
+        position: Some(Suggestion {
+            value: "품질관리".into(),
+            line: "지원 직무: 품질관리".into(),
+            confidence: 90,
+        }),
+        year: Some(Suggestion {
+            value: 2027,
+            line: "2027년 상반기".into(),
+            confidence: 70,
+        }),
+        ..Prefill::default()
+    });
     done.usage = TokenUsage {
         input_tokens: 10,
         output_tokens: 5,
@@ -166,6 +188,12 @@ async fn every_route_answers_what_the_openapi_document_says() {
     assert_eq!(job.status_code, 200);
     let job = check(&doc, "/jobs/{id}", "get", &job);
     assert_eq!(job["status"], "PARTIAL");
+    let file = &job["files"][0];
+    assert_eq!(file["pairs"][0]["limit"]["max"], 500);
+    assert_eq!(file["pairs"][0]["answerLength"]["charsWithoutSpaces"], 2);
+    assert_eq!(file["pairs"][0]["overLimit"], false);
+    assert_eq!(file["prefill"]["position"]["value"], "품질관리");
+    assert!(file["prefill"]["company"].is_null());
 
     let listed = api.handle(request("GET", "/jobs", None), now.clone()).await;
     assert_eq!(listed.status_code, 200);

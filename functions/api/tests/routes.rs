@@ -287,11 +287,7 @@ async fn get_job_shows_files_pairs_errors_and_summed_usage() {
     let job_id = created_job(&api, "alice").await;
     let id = JobId::parse(&job_id).expect("id");
     let snapshot = api.jobs.snapshot(&id).await.expect("read").expect("job");
-    let pair = LabeledPair {
-        question: "지원동기".into(),
-        answer: "저는".into(),
-        category: Category::Motivation,
-    };
+    let pair = LabeledPair::new("지원동기".into(), "저는".into(), Category::Motivation, None);
     let mut f1 = snapshot.files[0].clone();
     f1.status = FileStatus::Succeeded;
     f1.result_key =

@@ -72,6 +72,7 @@ impl<S: SecretReader> TextLabeler for ConfiguredLabeler<S> {
         }
         Ok(LabelOutput {
             pairs: labeled.pairs,
+            prefill: labeled.prefill,
             usage: labeled.usage,
         })
     }

@@ -9,7 +9,8 @@ use label_worker::{Disposition, Worker};
 use narratix_app::labeling::{LabelOutput, TextLabeler, INLINE_PAIRS_MAX_BYTES};
 use narratix_domain::messages::LabelTaskOutput as TaskOutput;
 use narratix_domain::{
-    Category, ErrorKind, FileId, JobId, LabeledPair, ObjectKey, TokenUsage, WireError,
+    Category, ErrorKind, FileId, JobId, LabeledPair, ObjectKey, Prefill, Suggestion, TokenUsage,
+    WireError,
 };
 use narratix_store::ports::{FileResults, ObjectReader, ObjectWriter, TaskCallbacks};
 use narratix_store::{
@@ -231,11 +232,20 @@ impl ScriptedLabeler {
         ScriptedLabeler::new(|text| {
             let (question, answer) = text.split_once('\n').expect("two lines");
             Ok(LabelOutput {
-                pairs: vec![LabeledPair {
-                    question: question.to_owned(),
-                    answer: answer.to_owned(),
-                    category: Category::Motivation,
-                }],
+                prefill: Prefill {
+                    company: Some(Suggestion {
+                        value: "한결제약".to_owned(),
+                        line: "한결제약 2027년 상반기 신입 공채".to_owned(),
+                        confidence: 90,
+                    }),
+                    ..Prefill::default()
+                },
+                pairs: vec![LabeledPair::new(
+                    question.to_owned(),
+                    answer.to_owned(),
+                    Category::Motivation,
+                    None,
+                )],
                 usage: TokenUsage {
                     input_tokens: 410,
                     output_tokens: 22,
@@ -342,6 +352,9 @@ async fn labels_stores_and_reports_success() {
         "저는 고객의 문제를 푸는 일이 좋아 지원했습니다."
     );
     assert_eq!(pairs[0].category, Category::Motivation);
+    let company = stored.prefill.company.as_ref().expect("company stored");
+    assert_eq!(company.value, "한결제약");
+    assert!(stored.prefill.position.is_none());
 }
 
 #[tokio::test]
@@ -405,6 +418,7 @@ async fn of_two_concurrent_deliveries_the_first_stored_result_wins() {
     let racing_table = table.clone();
     let labeler = ScriptedLabeler::new(move |_| {
         let first = FileResult {
+            prefill: Prefill::default(),
             pairs: StoredPairs::Inline("[]".into()),
             pair_count: 5,
             usage: TokenUsage {
@@ -445,11 +459,13 @@ async fn of_two_concurrent_deliveries_the_first_stored_result_wins() {
 impl ScriptedLabeler {
     fn one_pair_output() -> Result<LabelOutput, WireError> {
         Ok(LabelOutput {
-            pairs: vec![LabeledPair {
-                question: "q".into(),
-                answer: "a".into(),
-                category: Category::Other,
-            }],
+            prefill: Prefill::default(),
+            pairs: vec![LabeledPair::new(
+                "q".into(),
+                "a".into(),
+                Category::Other,
+                None,
+            )],
             usage: TokenUsage::default(),
         })
     }
@@ -612,11 +628,15 @@ async fn a_malformed_body_with_a_token_fails_its_task_as_input_invalid() {
 fn long_pairs_labeler(answer_chars: usize, category: Category) -> ScriptedLabeler {
     ScriptedLabeler::new(move |_| {
         Ok(LabelOutput {
+            prefill: Prefill::default(),
             pairs: (0..3)
-                .map(|i| LabeledPair {
-                    question: format!("{}. 질문", i + 1),
-                    answer: "가".repeat(answer_chars),
-                    category,
+                .map(|i| {
+                    LabeledPair::new(
+                        format!("{}. 질문", i + 1),
+                        "가".repeat(answer_chars),
+                        category,
+                        None,
+                    )
                 })
                 .collect(),
             usage: TokenUsage {
@@ -656,11 +676,7 @@ async fn a_result_object_left_by_an_earlier_delivery_is_kept_and_counted() {
     let fixture = Fixture::new(long_pairs_labeler(8_000, Category::JobSkill));
     // An earlier delivery wrote its object (2 pairs) and stopped before the table write.
     let earlier: Vec<LabeledPair> = (0..2)
-        .map(|_| LabeledPair {
-            question: "질문".into(),
-            answer: "나".repeat(12_000),
-            category: Category::Values,
-        })
+        .map(|_| LabeledPair::new("질문".into(), "나".repeat(12_000), Category::Values, None))
         .collect();
     let earlier_json = serde_json::to_vec(&earlier).expect("json");
     fixture

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use narratix_domain::messages::ServerMessage;
-use narratix_domain::{FileStatus, JobStatus, LabeledPair, MAX_FILES_PER_JOB};
+use narratix_domain::{describe_length, FileStatus, JobStatus, LabeledPair, MAX_FILES_PER_JOB};
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::client::{ClientError, Incoming, Job, StackClient, Upload};
@@ -514,6 +514,9 @@ fn print_results(
             other => format!("{other:?}"),
         };
         writeln!(out, "── {} {} — {header}", file.file_id, file.name)?;
+        if let Some(prefill) = &file.prefill {
+            write!(out, "   {}", prefill.describe())?;
+        }
         // The pairs as the WebSocket delivered them; GET /jobs/{id} when they were too large.
         let pairs = timelines
             .get(file.file_id.as_str())
@@ -530,6 +533,11 @@ fn print_results(
                 out,
                 "       {}",
                 one_line_preview(&pair.answer, ANSWER_PREVIEW_CHARS)
+            )?;
+            writeln!(
+                out,
+                "       ({})",
+                describe_length(&pair.answer_length, pair.limit.as_ref(), pair.over_limit)
             )?;
         }
     }

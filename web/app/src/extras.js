@@ -1,7 +1,7 @@
-// Fields the contracts are about to carry (issue 15: a question's length limit and the answer's
-// measured length per pair, save-form suggestions per file), read only when present so the page
-// shows them the day the API sends them. Nothing here is typed by contracts/ yet: once the
-// OpenAPI document has them, these readers take the generated types instead of `unknown`.
+// Issue 15's fields, now in contracts/ (LabeledPair.limit/answerLength/overLimit, File.prefill,
+// fileDone.prefill): a question's length limit and the answer's measured length per pair,
+// save-form suggestions per file. Read defensively, only when present (older jobs lack them);
+// the readers still take `unknown` rather than the generated types.
 
 import { countCharacters } from "./count.js";
 

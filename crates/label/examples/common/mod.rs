@@ -70,11 +70,7 @@ fn load(path: &Path) -> Result<Document, String> {
     let pairs: Vec<LabeledPair> = truth
         .pairs
         .into_iter()
-        .map(|pair| LabeledPair {
-            question: pair.question,
-            answer: pair.answer,
-            category: pair.category,
-        })
+        .map(|pair| LabeledPair::new(pair.question, pair.answer, pair.category, None))
         .collect();
     let spans = spans_of(&lines, &pairs).map_err(|err| format!("{id}: {err}"))?;
     Ok(Document {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::categorize::heading_strength;
+use super::topics::heading_strength;
 
 /// A title is a question heading when it names a topic outright (`성장과정`, `지원 동기`).
 const HEADING_STRENGTH: u8 = 5;
@@ -79,6 +79,21 @@ pub(crate) struct LineCue {
     pub title_fragment: bool,
     /// This title continues on the next line (`입사 후 계획 및` / `포부`); set by the splitter.
     pub heading_wraps: bool,
+    /// A line of one to three syllables (`성`, `지 원`, `인 생 관/`): part of a heading set
+    /// vertically in a narrow table cell when several follow each other.
+    pub vertical_fragment: bool,
+    /// The line is quoted as a whole (`“끈기의 힘”`): an answer's own subtitle.
+    pub quoted: bool,
+    /// A row of a table or list rather than a sentence: cells joined by `|`, a date range,
+    /// an e-mail address or a URL.
+    pub table_row: bool,
+    /// Running text: words, not a table row or letter-spaced cells, with a sentence ending or
+    /// long enough to be a wrapped sentence (`prose` is stricter: whole sentences).
+    pub running_text: bool,
+    /// The first lines of a vertical heading: how many lines it spans (set by the splitter).
+    pub vertical_run: usize,
+    /// A numbered short title followed by prose (set by the splitter).
+    pub numbered_title: bool,
 }
 
 static LABELED_NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
@@ -108,6 +123,20 @@ static LIMIT_BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// A form's bracketed limit anywhere in a line, `(600자 이내)`, `[공백 포함 1,000자]`: in an
+/// answer, the mark of a question cell read into the answer beside it.
+static LIMIT_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"[(\[（［]\s*(?:(?:공백|띄어쓰기)\s*(?:포함|제외)\s*|최대\s*)?[1-9][\d,]{2,}\s*(?:자|[Bb]ytes?|바이트)\s*(?:이내|이하|내외)?\s*[)\]）］]",
+    )
+    .expect("static regex")
+});
+
+/// Whether `line` carries a form's length limit anywhere in it.
+pub(crate) fn mentions_limit(line: &str) -> bool {
+    LIMIT_ANYWHERE.is_match(line)
+}
+
 /// An unbracketed limit at the end, with a word that makes it one: `최대 500자`, `1,000자 이내`,
 /// `- 500자`, `500자 (공백 포함)`.
 static LIMIT_PLAIN: LazyLock<Regex> = LazyLock::new(|| {
@@ -139,8 +168,22 @@ static DIRECTIVE_SOFT: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A question may also end on the verb stem, as table cells do: `…에 대해 기술`.
 static DIRECTIVE_STEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:기술|서술|작성|기재|설명|소개)(?:하여|해)?\s*$").expect("static regex")
+    Regex::new(
+        r"(?:을|를|에\s*대해|에\s*대하여|에\s*관해|에\s*관하여|관련하여|중심으로|위주로|구체적으로|자유롭게|간략히|간단히)\s*(?:기술|서술|작성|기재|설명|소개)(?:하여|해)?\s*$",
+    )
+    .expect("static regex")
 });
+/// The rest of an instruction broken over two lines: `…작성해` / `주세요. (700자)`.
+static VERB_CONTINUES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:주세요|주십시오|주시오|주시기|주시길|보세요|보십시오|바랍니다)")
+        .expect("static regex")
+});
+
+/// Whether `line` finishes an instruction the line before broke off.
+pub(crate) fn finishes_instruction(line: &str) -> bool {
+    VERB_CONTINUES.is_match(line.trim_start())
+}
+
 /// Verbs of writing and telling: what questions ask the applicant to do.
 static WRITING_VERB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -165,7 +208,7 @@ static ENDS_SENTENCE: LazyLock<Regex> =
 /// Dates, seals and the declaration that ends a form.
 static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:\d{4}\s*[년.\-/]\s*\d{1,2}\s*[월.\-/]\s*\d{1,2}\s*일?\.?|.*\(인\)|.*사실과\s*(?:다름|틀림)\s*없.*|위\s*(?:내용|기재\s*사항|사항)은.*|(?:지원자|작성자|성명)\s*[:：]?\s*\S{2,4}\s*(?:\(인\))?)\s*$",
+        r"^(?:\d{4}\s*[년.\-/]\s*\d{1,2}\s*[월.\-/]\s*\d{1,2}\s*일?\.?|.*\(인\)|.*사실과\s*(?:다름|틀림|다르지)\s*(?:이\s*)?없.*|.*사실과\s*다르지\s*않.*|위\s*(?:내용|기재\s*사항|사항)은.*|(?:지원자|작성자|성명)\s*[:：]?\s*\S{2,4}\s*(?:\(인\))?)\s*$",
     )
     .expect("static regex")
 });
@@ -173,6 +216,26 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
 static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:\[[^\[\]]+\]|【[^【】]+】|<[^<>]+>|〈[^〈〉]+〉|《[^《》]+》)$")
         .expect("static regex")
+});
+/// `지원동기 : (주)한빛테크`: a topic title, a colon and a short name.
+static COLON_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^([^:：]{2,12})\s*[:：]\s*(?:\(주\)|㈜|주식회사)?\s*\S+(?:\s\S+)?(?:\s*\(주\)|㈜)?$",
+    )
+    .expect("static regex")
+});
+/// A line quoted as a whole: `“꾸준함의 힘”`, `"다시 한 걸음"`, `「…」`.
+static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*(?:“[^”]*”|"[^"]*"|‘[^’]*’|'[^']*'|「[^」]*」|『[^』]*』)\s*$"#)
+        .expect("static regex")
+});
+/// A table or list row: cells joined by `|`, a date range or a row opening with a date, an
+/// e-mail address, a URL.
+static TABLE_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*\d{4}\s*[.\-/]\s*\d{1,2}\b|\s\|\s|\d{4}\s*[.\-/년]\s*\d{1,2}\s*(?:월|[.\-/])?\s*(?:\d{1,2}\s*일?)?\s*[~–\-]|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.",
+    )
+    .expect("static regex")
 });
 /// `지원자: 홍길동`, `지원 분야 : 마케팅`: a form field, not a heading.
 static FORM_FIELD: LazyLock<Regex> =
@@ -323,10 +386,17 @@ pub(crate) fn cue(line: &str) -> LineCue {
     let sentence_ends = SENTENCE_END.find_iter(text).count();
     let ends_sentence = ENDS_SENTENCE.is_match(trimmed);
     let prose = !directive && (sentence_ends >= 2 || (ends_sentence && text_chars > 40));
-    let form_field = FORM_FIELD.is_match(text) && !limit;
-    let short_title =
-        text_chars > 0 && text_chars <= MAX_HEADING_CHARS && !ends_sentence && !form_field;
-    let heading = short_title && heading_strength(text) >= HEADING_STRENGTH;
+    // `지원동기 : (주)회사명`: a heading naming the company it is written for.
+    let colon_heading = COLON_HEADING.captures(text).is_some_and(|caps| {
+        caps.get(1)
+            .is_some_and(|title| heading_strength(title.as_str()) >= HEADING_STRENGTH)
+    });
+    let form_field = FORM_FIELD.is_match(text) && !limit && !colon_heading;
+    let short_title = text_chars > 0
+        && (text_chars <= MAX_HEADING_CHARS || colon_heading)
+        && !ends_sentence
+        && !form_field;
+    let heading = short_title && (colon_heading || heading_strength(text) >= HEADING_STRENGTH);
     let bracketed_title = short_title && BRACKETED.is_match(body.trim());
     let closing = CLOSING.is_match(line);
     LineCue {
@@ -345,7 +415,37 @@ pub(crate) fn cue(line: &str) -> LineCue {
         bracketed_title,
         title_fragment: short_title && !meta,
         heading_wraps: false,
+        vertical_fragment: is_vertical_fragment(line),
+        running_text: prose
+            || is_running_text(text, text_chars, sentence_ends, TABLE_ROW.is_match(line)),
+        quoted: QUOTED.is_match(line),
+        table_row: TABLE_ROW.is_match(line),
+        vertical_run: 0,
+        numbered_title: false,
     }
+}
+
+/// Words of running text: at least 40 characters in words of two or more on average (a
+/// letter-spaced table header, `학 교 명 학 과`, is not), with a sentence ending or 80 characters.
+fn is_running_text(text: &str, chars: usize, sentence_ends: usize, table_row: bool) -> bool {
+    let words = text.split_whitespace().count().max(1);
+    let letters = text.chars().filter(|c| !c.is_whitespace()).count();
+    !table_row && chars >= 40 && letters >= 2 * words && (sentence_ends >= 1 || chars >= 80)
+}
+
+/// One to three Hangul syllables, letter-spaced or not, perhaps with a joining `/` or `·`.
+pub(crate) fn is_vertical_fragment(line: &str) -> bool {
+    if line.starts_with(['·', '/', ',']) {
+        return false;
+    }
+    let syllables = line.chars().filter(|c| ('가'..='힣').contains(c)).count();
+    let other = line
+        .chars()
+        .filter(|c| {
+            !('가'..='힣').contains(c) && !c.is_whitespace() && !matches!(c, '/' | '·' | ',')
+        })
+        .count();
+    (1..=3).contains(&syllables) && other == 0 && line.chars().count() <= 8
 }
 
 /// Whether two title fragments together name a topic: `입사 후 계획 및` + `포부`.

@@ -11,7 +11,10 @@
 
 use std::ops::Range;
 
-use super::cues::{cue, joined_title_is_heading, LineCue, Marker, MarkerStyle};
+use super::cues::{
+    cue, finishes_instruction, joined_title_is_heading, mentions_limit, LineCue, Marker,
+    MarkerStyle,
+};
 
 /// One question and its answer: half-open ranges of line indices, the question's lines first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +43,14 @@ const NEAR_MISS: f32 = 1.0;
 const MAX_QUESTION_CHARS: usize = 300;
 /// Shortest first line of an unnumbered question that wraps.
 const MIN_WRAPPED_LINE_CHARS: usize = 15;
-/// Most lines one question may wrap over.
-const MAX_QUESTION_LINES: usize = 3;
+/// Most lines one question may wrap over (a narrow table cell wraps a long question often).
+const MAX_QUESTION_LINES: usize = 5;
+/// Most lines of a heading set vertically, one to three syllables a line.
+const MAX_VERTICAL_LINES: usize = 12;
+/// Longest numbered section title without a topic of its own.
+const MAX_TITLE_CHARS: usize = 40;
+/// Longest heading told only by its place between paragraphs.
+const MAX_LAYOUT_HEADING_CHARS: usize = 25;
 
 /// A candidate question: its lines and how much it looks like one.
 #[derive(Debug, Clone)]
@@ -49,6 +58,19 @@ struct Block {
     lines: Range<usize>,
     score: f32,
     marker: Option<Marker>,
+    /// Only ends the section before it (a title over a list or table): no pair of its own.
+    boundary: bool,
+}
+
+impl Block {
+    /// The more question-like of two readings.
+    fn max_score(self, other: Block) -> Block {
+        if other.score > self.score {
+            other
+        } else {
+            self
+        }
+    }
 }
 
 /// Splits whitespace-normalised, non-blank lines into question/answer pairs.
@@ -56,6 +78,63 @@ pub fn split(lines: &[&str]) -> Split {
     let mut cues: Vec<LineCue> = lines.iter().map(|line| cue(line)).collect();
     titles_share_their_shape(&mut cues);
     join_wrapped_titles(lines, &mut cues);
+    mark_vertical_headings(&mut cues);
+    mark_numbered_titles(&mut cues);
+    let Found {
+        mut blocks,
+        ambiguous,
+        numbering,
+    } = find_questions(lines, &cues);
+    let by_layout = (blocks.is_empty() || headings_only(&cues, &blocks))
+        && add_layout_headings(lines, &cues, &mut blocks);
+
+    let mut pairs = Vec::with_capacity(blocks.len());
+    for (index, block) in blocks.iter().enumerate() {
+        let next_start = blocks
+            .get(index + 1)
+            .map_or(lines.len(), |next| next.lines.start);
+        let answer = trim_answer(&cues, block.lines.end..next_start);
+        // A title over a table of dates or a list of skills is not a question: a pair needs
+        // an answer written in sentences, unless the question plainly asks something.
+        let asks = asks_outright(&cues, block);
+        let body = &cues[answer.clone()];
+        let has_prose =
+            body.iter().any(|c| c.prose) || body.iter().filter(|c| c.running_text).count() >= 2;
+        if block.boundary || answer.is_empty() || !(has_prose || asks) {
+            continue;
+        }
+        pairs.push(SplitPair {
+            question: block.lines.clone(),
+            answer,
+        });
+    }
+    // A limit inside an answer is a question cell read into it (a side-by-side table): the
+    // lines are not in reading order, and the split is not to be trusted without a look.
+    let answers_clean = pairs
+        .iter()
+        .all(|pair| !lines[pair.answer.clone()].iter().any(|l| mentions_limit(l)));
+    let confident = !pairs.is_empty()
+        && answers_clean
+        && pairs.len() == blocks.len()
+        && !ambiguous
+        && !by_layout
+        && numbering.consistent
+        && blocks.iter().all(|block| {
+            block.score >= CONFIDENT_SCORE
+                && (block.marker.is_some_and(Marker::is_numbered)
+                    || cues[block.lines.clone()].iter().any(|c| c.limit))
+        });
+    Split { pairs, confident }
+}
+
+struct Found {
+    blocks: Vec<Block>,
+    ambiguous: bool,
+    numbering: Numbering,
+}
+
+/// The question blocks found by their own marks, in order.
+fn find_questions(lines: &[&str], cues: &[LineCue]) -> Found {
     let mut numbering = Numbering::default();
     let mut blocks: Vec<Block> = Vec::new();
     let mut ambiguous = false;
@@ -65,7 +144,7 @@ pub fn split(lines: &[&str]) -> Split {
             at += 1;
             continue;
         }
-        let candidate = candidate(&cues, at);
+        let candidate = candidate(lines, cues, at);
         let needed = numbering.required_score(candidate.marker);
         if candidate.score < needed {
             if candidate.score >= needed - NEAR_MISS && candidate.score >= THRESHOLD - NEAR_MISS {
@@ -88,35 +167,180 @@ pub fn split(lines: &[&str]) -> Split {
             }
         }
         at = blocks.last().map_or(at + 1, |block| block.lines.end);
-        at = absorb_meta(&cues, at);
+        at = absorb_meta(cues, at);
         if let Some(block) = blocks.last_mut() {
             block.lines.end = block.lines.end.max(at);
         }
     }
+    Found {
+        blocks,
+        ambiguous,
+        numbering,
+    }
+}
 
-    let pairs: Vec<SplitPair> = blocks
-        .iter()
-        .enumerate()
-        .map(|(index, block)| {
-            let next_start = blocks
-                .get(index + 1)
-                .map_or(lines.len(), |next| next.lines.start);
-            SplitPair {
-                question: block.lines.clone(),
-                answer: trim_answer(&cues, block.lines.end..next_start),
-            }
-        })
-        .collect();
-    let confident = !pairs.is_empty()
-        && !ambiguous
-        && numbering.consistent
-        && pairs.iter().all(|pair| !pair.answer.is_empty())
-        && blocks.iter().all(|block| {
-            block.score >= CONFIDENT_SCORE
-                && (block.marker.is_some_and(Marker::is_numbered)
-                    || cues[block.lines.clone()].iter().any(|c| c.limit))
+/// Whether a question block asks something in so many words (an instruction, a direct
+/// question, a limit, a label such as `문항 1`), so that it stands even over a short answer.
+fn asks_outright(cues: &[LineCue], block: &Block) -> bool {
+    block.marker.is_some_and(Marker::is_labeled)
+        || cues[block.lines.clone()]
+            .iter()
+            .any(|c| c.directive || c.limit || c.interrogative >= 1.5)
+}
+
+/// A heading set vertically in a table's narrow left cell, one to three syllables a line
+/// (`성`/`장`/`과`/`정`, `지 원`/`동 기`): at least two such lines in a row, followed by the
+/// section's text. Nobody writes an answer a syllable a line, so the layout alone marks it.
+fn mark_vertical_headings(cues: &mut [LineCue]) {
+    let mut at = 0;
+    while at < cues.len() {
+        if !cues[at].vertical_fragment {
+            at += 1;
+            continue;
+        }
+        let end = (at..cues.len())
+            .find(|&i| !cues[i].vertical_fragment)
+            .unwrap_or(cues.len());
+        // The section's text follows, perhaps after a subtitle (`장점: …`, `과제: …`).
+        let followed_by_text = cues[end..]
+            .iter()
+            .take(2)
+            .any(|next| next.running_text || next.quoted)
+            && cues.get(end).is_some_and(|next| !next.vertical_fragment);
+        if end - at >= 2 && end - at <= MAX_VERTICAL_LINES && followed_by_text {
+            cues[at].vertical_run = end - at;
+            cues[at].heading = true;
+        }
+        at = end;
+    }
+}
+
+/// A numbered short title (`2. 전공 밖에서 찾은 길`) followed by prose is a section title even when
+/// it names no topic; numbering must still run on for it to count (see [`Numbering`]).
+fn mark_numbered_titles(cues: &mut [LineCue]) {
+    for at in 0..cues.len() {
+        // Running text follows within two lines (the first may be a line of a wrapped sentence).
+        let next_prose = cues[at + 1..]
+            .iter()
+            .filter(|c| !c.meta)
+            .take(2)
+            .any(|c| c.running_text || c.quoted)
+            && cues[at + 1..]
+                .iter()
+                .find(|c| !c.meta)
+                .is_some_and(|c| c.marker.is_none());
+        let c = &cues[at];
+        let title = c.marker.is_some_and(Marker::is_numbered)
+            && !c.marker_only
+            && (2..=MAX_TITLE_CHARS).contains(&c.text_chars)
+            && !c.prose
+            && !c.form_field
+            && !c.table_row
+            && (!c.closed || c.limit)
+            && next_prose;
+        if title {
+            cues[at].numbered_title = true;
+        }
+    }
+}
+
+/// Whether every question found is a section title (no numbering, no instruction, no
+/// direct question): a letter written under headings, where a heading need not name a topic.
+fn headings_only(cues: &[LineCue], blocks: &[Block]) -> bool {
+    blocks.iter().all(|block| {
+        let first = &cues[block.lines.start];
+        block.marker.is_none_or(|m| !m.is_numbered())
+            && (first.heading || first.vertical_run > 0)
+            && !asks_outright(cues, block)
+    })
+}
+
+/// In a letter of headings (or one where nothing else was found), a short line that is not a
+/// sentence, between the end of one paragraph and the start of the next, is a heading too:
+/// `맺으며`, `입사 후의 저는`, `· 목표`. Not when the writer gives answers subtitles of their own
+/// (a heading directly followed by another short line), and never a document title. Returns
+/// whether any was added.
+fn add_layout_headings(lines: &[&str], cues: &[LineCue], blocks: &mut Vec<Block>) -> bool {
+    let subtitled = blocks.iter().any(|block| {
+        cues.get(block.lines.end)
+            .is_some_and(|next| next.quoted || next.bracketed_title || next.title_fragment)
+    });
+    if subtitled {
+        return false;
+    }
+    let taken = |at: usize| blocks.iter().any(|b| b.lines.contains(&at));
+    let mut added = Vec::new();
+    for at in 0..cues.len() {
+        let c = &cues[at];
+        let shaped = (2..=MAX_LAYOUT_HEADING_CHARS).contains(&c.text_chars)
+            && c.marker.is_none_or(|m| m.style == MarkerStyle::Bullet)
+            && !c.closed
+            && !c.quoted
+            && !c.meta
+            && !c.closing
+            && !c.form_field
+            && !c.table_row
+            && !c.directive
+            && looks_like_a_title(lines[at])
+            && !is_document_title(lines[at]);
+        if !shaped || taken(at) {
+            continue;
+        }
+        // The section's text follows, perhaps after a quoted motto (`“한 번 더 묻는 사람”`).
+        let after = cues.get(at + 1).is_some_and(|next| {
+            next.running_text || (next.quoted && cues.get(at + 2).is_some_and(|n| n.running_text))
         });
-    Split { pairs, confident }
+        // Not a sentence broken off mid-way: the line before ends one, or is no running text.
+        let before = at == 0 || {
+            let previous = &cues[at - 1];
+            previous.closed || !previous.running_text || taken(at - 1)
+        };
+        // A title over a list or table (`Tools`, `경력 사항`) ends the section before it; it
+        // makes no pair of its own, for want of sentences under it.
+        if before || !after {
+            added.push(Block {
+                lines: at..at + 1,
+                score: THRESHOLD,
+                marker: c.marker,
+                boundary: !(before && after),
+            });
+        }
+    }
+    let any = !added.is_empty();
+    blocks.extend(added);
+    blocks.sort_by_key(|block| block.lines.start);
+    any
+}
+
+/// Mostly letters: `맺으며`, `CampusMap`, `· 목표` — not `(3년 11개월)`, `2021.03` or a
+/// contact field (`tel. 010-…`, `Email: …`).
+fn looks_like_a_title(line: &str) -> bool {
+    let letters = line.chars().filter(|c| c.is_alphabetic()).count();
+    let digits = line.chars().filter(|c| c.is_ascii_digit()).count();
+    letters >= 2
+        && digits * 3 < letters
+        && !line.trim_start().starts_with(['(', '（', '['])
+        && !CONTACT_FIELD.is_match(line)
+}
+
+/// `tel. …`, `web. …`, `Email: …`, `주소 : …`: a field of a résumé's contact block.
+static CONTACT_FIELD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^\W*[A-Za-z가-힣]{2,12}\s*[.:：]\s*\S").expect("static regex")
+});
+
+/// `자기소개서`, `[공통 자기소개서]`, `이력서`: the document's own title.
+fn is_document_title(line: &str) -> bool {
+    let compact: String = line.chars().filter(|c| c.is_alphanumeric()).collect();
+    [
+        "자기소개서",
+        "자소서",
+        "이력서",
+        "입사지원서",
+        "경력기술서",
+        "포트폴리오",
+    ]
+    .iter()
+    .any(|title| compact.ends_with(title))
 }
 
 /// Where at least two bracketed titles name a topic (`[생활신조]`, `[커리어 목표]`), the
@@ -149,7 +373,8 @@ fn join_wrapped_titles(lines: &[&str], cues: &mut [LineCue]) {
             && second.marker.is_none()
             && !first.heading
             && !first.bracketed_title
-            && !second.bracketed_title;
+            && !second.bracketed_title
+            && !is_document_title(lines[at]);
         if fragments && joined_title_is_heading(lines[at], lines[at + 1]) {
             cues[at].heading = true;
             cues[at].heading_wraps = true;
@@ -181,6 +406,10 @@ impl Default for Numbering {
 impl Numbering {
     fn required_score(&self, marker: Option<Marker>) -> f32 {
         let Some(style) = self.style else {
+            // Questions so far unnumbered (headings): a numbered line is an answer's list.
+            if self.questions > 0 && marker.is_some_and(Marker::is_numbered) {
+                return THRESHOLD + 1.5;
+            }
             return THRESHOLD;
         };
         match marker {
@@ -270,6 +499,23 @@ fn line_score(marker: Option<Marker>, closing: &LineCue, chars: usize, prose: bo
     score
 }
 
+/// A short line of its own that asks (`어떤 사람인가요?`, `왜 이 길인가?`) — not the writer
+/// asking themselves in an answer (`왜 저는 늘 계획을 세울까요?`).
+fn short_question(line: &str, cue: &LineCue) -> bool {
+    cue.interrogative > 0.0
+        && cue.text_chars <= 30
+        && !cue.prose
+        && !cue.quoted
+        && !["저는", "제가", "저의", "저를", "저도"]
+            .iter()
+            .any(|me| line.contains(me))
+}
+
+/// A labeled line (`Q. 어떻게 자라 왔나요?`) short enough to be only the question.
+fn labeled_short(cue: &LineCue) -> bool {
+    cue.marker.is_some_and(Marker::is_labeled) && !cue.prose && (2..=80).contains(&cue.text_chars)
+}
+
 /// Whether a line ends a question: an instruction, a limit, a direct question.
 fn ends_question(cue: &LineCue) -> bool {
     cue.directive || cue.limit || cue.interrogative >= 1.5
@@ -282,19 +528,40 @@ fn continues_question(cue: &LineCue) -> bool {
         && !cue.meta
         && !cue.closing
         && !cue.form_field
+        && !cue.table_row
+        && !cue.vertical_fragment
         && cue.text_chars <= MAX_QUESTION_CHARS
 }
 
 /// The question that would start at `start`: the line alone, or wrapped over the next lines,
 /// or a bare number followed by the question's text.
-fn candidate(cues: &[LineCue], start: usize) -> Block {
+fn candidate(lines: &[&str], cues: &[LineCue], start: usize) -> Block {
     let first = &cues[start];
+    if first.vertical_run > 0 {
+        return Block {
+            lines: start..start + first.vertical_run,
+            score: THRESHOLD + 3.0,
+            boundary: false,
+            marker: None,
+        };
+    }
     let alone = Block {
         lines: start..start + 1,
         score: line_score(first.marker, first, first.text_chars, first.prose)
-            + if first.marker_only { 1.0 } else { 0.0 },
+            + if first.marker_only { 1.0 } else { 0.0 }
+            + if first.numbered_title { 1.5 } else { 0.0 }
+            + if labeled_short(first) { 0.5 } else { 0.0 }
+            + if short_question(lines[start], first) {
+                1.0
+            } else {
+                0.0
+            },
         marker: first.marker,
+        boundary: false,
     };
+    if first.table_row {
+        return alone;
+    }
     if first.heading_wraps {
         return Block {
             lines: start..start + 2,
@@ -303,6 +570,25 @@ fn candidate(cues: &[LineCue], start: usize) -> Block {
     }
     if first.closed && !first.marker_only && !first.heading {
         return alone;
+    }
+    // `…작성해` / `주세요. (700자)`: the instruction goes on in the next line.
+    if lines
+        .get(start + 1)
+        .is_some_and(|next| finishes_instruction(next))
+    {
+        let next_cue = &cues[start + 1];
+        return Block {
+            lines: start..start + 2,
+            score: line_score(
+                first.marker,
+                next_cue,
+                first.text_chars + next_cue.text_chars,
+                false,
+            ) + if first.directive { 3.0 } else { 0.0 },
+            marker: first.marker,
+            boundary: false,
+        }
+        .max_score(alone);
     }
     if ends_question(first) && !first.marker_only {
         return alone;
@@ -334,6 +620,7 @@ fn candidate(cues: &[LineCue], start: usize) -> Block {
                 best = Block {
                     lines: start..end + 1,
                     score,
+                    boundary: false,
                     marker: first.marker,
                 };
             }
@@ -354,8 +641,13 @@ fn absorb_meta(cues: &[LineCue], mut at: usize) -> usize {
     at
 }
 
-/// Drops counter lines, page numbers, dates and signatures from the end of an answer.
+/// Drops counter lines, page numbers, dates and signatures from the end of an answer; a
+/// declaration, date or signature ends the answer (what follows — a job site's notices, a
+/// portfolio link — is the form's, not the applicant's answer).
 fn trim_answer(cues: &[LineCue], mut answer: Range<usize>) -> Range<usize> {
+    if let Some(closing) = (answer.start + 1..answer.end).find(|&at| cues[at].closing) {
+        answer.end = closing;
+    }
     while answer.end > answer.start && {
         let last = &cues[answer.end - 1];
         last.meta || last.closing
@@ -363,6 +655,35 @@ fn trim_answer(cues: &[LineCue], mut answer: Range<usize>) -> Range<usize> {
         answer.end -= 1;
     }
     answer
+}
+
+/// Debugging aid (not part of the API): each line's cues and the blocks found.
+#[doc(hidden)]
+pub fn explain(lines: &[&str]) -> String {
+    let mut cues: Vec<LineCue> = lines.iter().map(|line| cue(line)).collect();
+    titles_share_their_shape(&mut cues);
+    join_wrapped_titles(lines, &mut cues);
+    mark_vertical_headings(&mut cues);
+    mark_numbered_titles(&mut cues);
+    let mut out = String::new();
+    for (at, (line, c)) in lines.iter().zip(&cues).enumerate() {
+        let cand = candidate(lines, &cues, at);
+        out.push_str(&format!(
+            "{at:3} s{:4.1} {}{}{}{}{}{}{}{}{} {}\n",
+            cand.score,
+            if c.heading { 'H' } else { '.' },
+            if c.prose { 'P' } else { '.' },
+            if c.running_text { 'R' } else { '.' },
+            if c.closed { 'C' } else { '.' },
+            if c.directive { 'D' } else { '.' },
+            if c.vertical_run > 0 { 'V' } else { '.' },
+            if c.numbered_title { 'N' } else { '.' },
+            if c.table_row { 'T' } else { '.' },
+            if c.meta { 'M' } else { '.' },
+            line.chars().take(50).collect::<String>()
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -387,6 +708,18 @@ mod tests {
             })
             .collect();
         (pairs, split.confident)
+    }
+
+    #[test]
+    fn a_limit_read_into_an_answer_makes_the_split_unsure() {
+        let (pairs, confident) = pairs(
+            "1. 지원 동기를 기술해 주십시오. (500자)\n\
+             저는 이 회사의 일하는 방식에 끌려 지원했습니다. 작은 개선을 꾸준히 쌓는 곳입니다.\n\
+             2. 본인의 원칙을 소개하고 실천한 경험을 기술해 주십시오.\n\
+             약속은 작은 것이라도 지켜질 때 (600자 이내) 신뢰가 쌓인다고 믿습니다.",
+        );
+        assert_eq!(pairs.len(), 2);
+        assert!(!confident);
     }
 
     #[test]

@@ -11,8 +11,9 @@
 use std::path::{Path, PathBuf};
 
 use narratix_domain::Category;
-use narratix_label::lines::normalized_lines;
+use narratix_label::lines::labeling_lines;
 use narratix_label::offline::{categorize, split};
+use narratix_label::protocol::question_text;
 use pathfinding::prelude::{kuhn_munkres, Matrix};
 use serde::Deserialize;
 
@@ -28,6 +29,42 @@ pub struct Fixture {
     pub id: String,
     pub text: String,
     pub pairs: Vec<TruePair>,
+    #[serde(default)]
+    pub layout: Option<String>,
+    /// `heldout` for documents whose texts and layouts nothing was tuned on.
+    #[serde(default)]
+    pub split: Option<String>,
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// What the save form should be filled in with: `{company, position, year, half}`.
+    #[serde(default)]
+    pub prefill: Option<serde_json::Value>,
+}
+
+impl Fixture {
+    /// The layout the document tests: named by the generator for the layout fixtures, read
+    /// from the features for the others.
+    pub fn layout_name(&self) -> String {
+        if let Some(layout) = &self.layout {
+            return layout.clone();
+        }
+        let has = |f: &str| self.features.iter().any(|x| x == f);
+        if has("table-layout") {
+            "form table (job site)".into()
+        } else if has("label-column-table") {
+            "label column table".into()
+        } else if has("heading-question") {
+            "section headings".into()
+        } else if has("no-numbering") {
+            "unnumbered questions".into()
+        } else {
+            "numbered questions".into()
+        }
+    }
+
+    pub fn held_out(&self) -> bool {
+        self.split.as_deref() == Some("heldout")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,15 +120,27 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<Fixture>, String> {
 
 /// Runs the offline labeler on `text` the way the Offline provider does: normalised lines,
 /// split, pairs sliced from the lines, each question categorised.
+/// The save-form suggestions the offline labeler reads from `text`.
+pub fn prefill_offline(text: &str) -> narratix_domain::Prefill {
+    let lines = labeling_lines(text);
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let answers: Vec<std::ops::Range<usize>> = split(&refs)
+        .pairs
+        .into_iter()
+        .map(|pair| pair.answer)
+        .collect();
+    narratix_label::prefill::prefill(&refs, &answers)
+}
+
 pub fn label_offline(text: &str) -> (Vec<Predicted>, bool) {
-    let lines = normalized_lines(text);
+    let lines = labeling_lines(text);
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let split = split(&refs);
     let pairs = split
         .pairs
         .iter()
         .map(|pair| {
-            let question = refs[pair.question.clone()].join("\n");
+            let question = question_text(&refs, pair.question.clone());
             Predicted {
                 category: categorize(&question),
                 answer: refs[pair.answer.clone()].join("\n"),
@@ -145,6 +194,9 @@ pub struct DocScore {
     pub predicted: usize,
     pub hits: usize,
     pub identical_answers: usize,
+    /// Matched answers that begin and end where the truth's do: equal once every space is
+    /// removed, so that a space the extractor lost or added does not count against the split.
+    pub same_bounds: usize,
     pub correct_categories: usize,
     pub confident: bool,
     /// Human-readable notes on every miss, for the benchmark's detail output.
@@ -194,6 +246,9 @@ pub fn score_document(
         matched_predictions[p] = true;
         let pair = &predicted[p];
         doc.hits += 1;
+        if without_spaces(&pair.answer) == without_spaces(&true_pair.answer) {
+            doc.same_bounds += 1;
+        }
         if normalize_whitespace(&pair.answer) == normalize_whitespace(&true_pair.answer) {
             doc.identical_answers += 1;
         } else {
@@ -234,6 +289,7 @@ pub struct Report {
     pub predicted: usize,
     pub hits: usize,
     pub identical_answers: usize,
+    pub same_bounds: usize,
     pub correct_categories: usize,
     /// confusion[truth][predicted], in the order of [`Category::ALL`].
     pub confusion: [[usize; 12]; 12],
@@ -247,6 +303,7 @@ impl Report {
             report.predicted += doc.predicted;
             report.hits += doc.hits;
             report.identical_answers += doc.identical_answers;
+            report.same_bounds += doc.same_bounds;
             report.correct_categories += doc.correct_categories;
             for &(truth, predicted) in &doc.category_pairs {
                 report.confusion[category_index(truth)][category_index(predicted)] += 1;
@@ -278,20 +335,31 @@ impl Report {
         ratio(self.identical_answers, self.hits)
     }
 
+    /// Share of matched pairs whose answer spans what the truth's does (spaces ignored).
+    pub fn bounds_identity(&self) -> f64 {
+        ratio(self.same_bounds, self.hits)
+    }
+
     /// Share of matched pairs with the true category.
     pub fn category_accuracy(&self) -> f64 {
         ratio(self.correct_categories, self.hits)
     }
 
-    /// Documents the splitter called confident, and how many of those it split exactly.
+    /// Documents the splitter called confident, and how many of those it split exactly: every
+    /// pair found, none made up, every answer from the right first to the right last word (a
+    /// space the extractor got wrong is the same for a model and not the split's doing).
     pub fn confident_documents(&self) -> (usize, usize) {
         let confident: Vec<&DocScore> = self.documents.iter().filter(|d| d.confident).collect();
         let exact = confident
             .iter()
-            .filter(|d| d.hits == d.truth && d.hits == d.predicted && d.identical_answers == d.hits)
+            .filter(|d| d.hits == d.truth && d.hits == d.predicted && d.same_bounds == d.hits)
             .count();
         (confident.len(), exact)
     }
+}
+
+fn without_spaces(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn ratio(part: usize, whole: usize) -> f64 {

@@ -11,7 +11,9 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use narratix_domain::messages::{JobTally, LabelTaskOutput};
-use narratix_domain::{FileId, FileStatus, JobId, JobStatus, LabeledPair, ObjectKey, TokenUsage};
+use narratix_domain::{
+    FileId, FileStatus, JobId, JobStatus, LabeledPair, ObjectKey, Prefill, TokenUsage,
+};
 
 use crate::error::Missing;
 use crate::ports::{ConnectionStore, FileResults, JobReader, JobWriter, NoticeLedger};
@@ -199,6 +201,13 @@ fn file_from_item(item: &Item) -> Result<FileItem, StoreError> {
         ),
         None => None,
     };
+    let prefill = match r.opt_s(attr::PREFILL)? {
+        Some(json) => Some(
+            serde_json::from_str::<Prefill>(&json)
+                .map_err(|_| r.corrupt(attr::PREFILL, "is not a JSON save-form prefill"))?,
+        ),
+        None => None,
+    };
     let file_id = FileId::parse(&r.s(attr::FILE_ID)?)
         .map_err(|_| r.corrupt(attr::FILE_ID, "is not a file id"))?;
     Ok(FileItem {
@@ -216,6 +225,7 @@ fn file_from_item(item: &Item) -> Result<FileItem, StoreError> {
         pairs,
         result_key: r.object_key(attr::RESULT_KEY)?,
         pair_count: r.opt_n(attr::PAIR_COUNT)?,
+        prefill,
         usage: TokenUsage {
             input_tokens: r.n_or_zero(attr::INPUT_TOKENS)?,
             output_tokens: r.n_or_zero(attr::OUTPUT_TOKENS)?,
@@ -607,6 +617,8 @@ impl FileResults for DynamoStore {
         file_id: &FileId,
         result: &FileResult,
     ) -> Result<SaveOutcome, StoreError> {
+        let prefill_json = serde_json::to_string(&result.prefill)
+            .map_err(|_| StoreError::corrupt("file", attr::PREFILL, "cannot be serialised"))?;
         let (pairs_attribute, pairs_value) = match &result.pairs {
             StoredPairs::Inline(json) => (attr::PAIRS, json.as_str()),
             StoredPairs::Object(key) => (attr::RESULT_KEY, key.as_str()),
@@ -617,9 +629,10 @@ impl FileResults for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key_item(schema::file_key(job_id, file_id))))
             .update_expression(format!(
-                "SET #pairs = :pairs, {} = :pairCount, {} = :inputTokens, \
+                "SET #pairs = :pairs, {} = :pairCount, {} = :prefill, {} = :inputTokens, \
                  {} = :outputTokens, {} = :aiCalls, {} = :labeledAt",
                 attr::PAIR_COUNT,
+                attr::PREFILL,
                 attr::INPUT_TOKENS,
                 attr::OUTPUT_TOKENS,
                 attr::AI_CALLS,
@@ -629,6 +642,7 @@ impl FileResults for DynamoStore {
             .expression_attribute_names("#pairs", pairs_attribute)
             .expression_attribute_values(":pairs", s(pairs_value))
             .expression_attribute_values(":pairCount", n(result.pair_count))
+            .expression_attribute_values(":prefill", s(&prefill_json))
             .expression_attribute_values(":inputTokens", n(result.usage.input_tokens))
             .expression_attribute_values(":outputTokens", n(result.usage.output_tokens))
             .expression_attribute_values(":aiCalls", n(result.usage.calls))
