@@ -32,6 +32,17 @@ pub struct Truth {
     pub pages: u32,
     pub text: String,
     pub pairs: Vec<Pair>,
+    #[serde(default)]
+    pub features: Vec<String>,
+}
+
+impl Truth {
+    /// A question in a narrow cell beside its answer: read line by line (as pdftotext reads
+    /// it) the question's wrapped lines interleave with the answer's, so the question is not
+    /// one run of text. The labeler's corpus test checks these pairs instead.
+    pub fn questions_beside_answers(&self) -> bool {
+        self.features.iter().any(|f| f == "side-by-side-table")
+    }
 }
 
 pub struct Document {
