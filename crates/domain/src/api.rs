@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{FileId, FileStatus, JobId, JobStatus, LabeledPair, TokenUsage};
 
-/// Largest PDF the API accepts, in bytes.
-pub const MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024;
+pub use crate::MAX_UPLOAD_BYTES;
 
 macro_rules! api_error_names {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal, $status:literal; )+) => {

@@ -204,3 +204,15 @@ fn the_document_rejects_what_the_api_never_sends() {
     assert!(!validator.is_valid(&json!({"error": "Oops", "message": "x"})));
     assert!(validator.is_valid(&json!({"error": "Request.Invalid", "message": "x"})));
 }
+
+#[test]
+fn the_documented_upload_limit_is_the_one_the_code_enforces() {
+    let doc = document();
+    let maximum = &doc["components"]["schemas"]["CreateJobRequest"]["properties"]["files"]
+        ["items"]["properties"]["sizeBytes"]["maximum"];
+    assert_eq!(
+        maximum.as_u64(),
+        Some(narratix_domain::MAX_UPLOAD_BYTES),
+        "contracts/http-api.openapi.yaml sizeBytes maximum"
+    );
+}
