@@ -695,6 +695,7 @@ pub fn notice_job(message: &Incoming) -> Option<&str> {
         | ServerMessage::FileDone { job_id, .. }
         | ServerMessage::JobDone { job_id, .. }
         | ServerMessage::JobFailed { job_id, .. }
+        | ServerMessage::JobDeleted { job_id }
         | ServerMessage::Subscribed { job_id, .. } => Some(job_id.as_str()),
         ServerMessage::Error { .. } => None,
     }

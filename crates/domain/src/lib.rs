@@ -20,5 +20,7 @@ pub mod lambda;
 pub use category::Category;
 pub use error::{error_chain, ErrorKind, RetryClass, WireError};
 pub use ids::{FileId, InvalidFileId, InvalidJobId, InvalidObjectKey, JobId, ObjectKey};
-pub use model::{FileStatus, JobStatus, LabeledPair, TokenUsage, MAX_FILES_PER_JOB, MAX_UPLOAD_BYTES};
+pub use model::{
+    FileStatus, JobStatus, LabeledPair, TokenUsage, MAX_FILES_PER_JOB, MAX_UPLOAD_BYTES,
+};
 pub use text::one_line;

@@ -111,6 +111,7 @@ mod tests {
             jobs: &store,
             connections: &store,
             poster: &poster,
+            retention: Default::default(),
         };
         let event = decode::<ExecutionEvent>(status_change("job-1", "TIMED_OUT")).expect("event");
         let output = handle(&notifier, event, now()).await.expect("reap");
@@ -119,7 +120,7 @@ mod tests {
         assert_eq!(job.status, JobStatus::Failed);
         assert_eq!(
             poster.posted()[0].1,
-            json!({"type": "jobFailed", "jobId": "job-1", "error": "Job.TimedOut", "cause": "execution TIMED_OUT"})
+            json!({"type": "jobFailed", "jobId": "job-1", "noticeId": "job-1.final", "error": "Job.TimedOut", "cause": "execution TIMED_OUT"})
         );
     }
 
@@ -131,6 +132,7 @@ mod tests {
             jobs: &store,
             connections: &store,
             poster: &poster,
+            retention: Default::default(),
         };
         let foreign =
             decode::<ExecutionEvent>(status_change("not a job id", "FAILED")).expect("event");
@@ -145,6 +147,7 @@ mod tests {
             jobs: &UnavailableStore,
             connections: &UnavailableStore,
             poster: &poster,
+            retention: Default::default(),
         };
         let event = decode::<ExecutionEvent>(status_change("job-1", "ABORTED")).expect("event");
         assert_eq!(
