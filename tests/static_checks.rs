@@ -524,7 +524,10 @@ fn every_function_runs_rust_on_al2023_arm64_built_by_one_cargo_lambda_run() {
             .map(|uri| repo_root().join(uri).join("Makefile"))
             .and_then(|path| std::fs::read_to_string(path).ok())
             .unwrap_or_default();
-        if !makefile.lines().any(|line| line.trim() == "include ../lambda.mk") {
+        if !makefile
+            .lines()
+            .any(|line| line.trim() == "include ../lambda.mk")
+        {
             problems.push(format!(
                 "{}: {code_uri:?} has no Makefile including ../lambda.mk",
                 function.logical_id

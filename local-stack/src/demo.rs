@@ -53,6 +53,9 @@ pub struct DemoOptions {
     pub pdfs: Vec<PathBuf>,
     /// Keep the stack running after the job until Ctrl-C.
     pub keep: bool,
+    /// With `keep`: open the web page on the job in the desktop's browser (`xdg-open`), when
+    /// there is a desktop.
+    pub open_page: bool,
     /// How long the job may take before the demo gives up on the WebSocket and reads the job.
     pub job_timeout: Duration,
 }
@@ -166,7 +169,14 @@ pub async fn run(config: &StackConfig, options: &DemoOptions) -> Result<DemoOutc
     };
     let kept = match &outcome {
         Ok(outcome) if options.keep => {
-            keep_running(&stack, outcome, &mut interrupts, &mut out).await
+            keep_running(
+                &stack,
+                outcome,
+                options.open_page,
+                &mut interrupts,
+                &mut out,
+            )
+            .await
         }
         _ => Ok(()),
     };
@@ -180,6 +190,7 @@ pub async fn run(config: &StackConfig, options: &DemoOptions) -> Result<DemoOutc
 async fn keep_running(
     stack: &RunningStack,
     outcome: &DemoOutcome,
+    open_page: bool,
     interrupts: &mut Interrupts,
     out: &mut dyn Write,
 ) -> Result<(), DemoError> {
@@ -204,13 +215,48 @@ async fn keep_running(
             outcome.job_id
         )?;
     }
+    let page = format!(
+        "{}/?as={DEMO_USER}&job={}",
+        manifest.endpoint, outcome.job_id
+    );
+    writeln!(
+        out,
+        "  the web page on this job, signed in as {DEMO_USER}:\n    {page}"
+    )?;
     writeln!(
         out,
         "  every address and name of the stack: {}",
         stack.manifest_path.display()
     )?;
+    if open_page {
+        open_in_browser(&page, out)?;
+    }
     out.flush()?;
     interrupts.received().await;
+    Ok(())
+}
+
+/// Opens `url` with the desktop's opener; without a desktop, says how to open it.
+fn open_in_browser(url: &str, out: &mut dyn Write) -> Result<(), DemoError> {
+    let desktop = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
+    let opened = desktop
+        && std::process::Command::new("xdg-open")
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+    if opened {
+        writeln!(out, "==> opened the web page in your browser")?;
+    } else {
+        writeln!(
+            out,
+            "==> no desktop browser to open here: open the address above in a browser on this machine"
+        )?;
+    }
     Ok(())
 }
 

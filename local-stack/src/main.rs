@@ -75,6 +75,9 @@ enum Commands {
         /// Keep the stack running after the job (Ctrl-C stops it) to inspect it.
         #[arg(long)]
         keep: bool,
+        /// Keep the stack running and open the web page on the job (http://127.0.0.1:PORT/).
+        #[arg(long)]
+        web: bool,
         /// Seconds the job may take.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
@@ -134,6 +137,7 @@ async fn run(command: Commands) -> ExitCode {
         Commands::Demo {
             pdfs,
             keep,
+            web,
             timeout,
             stack,
         } => {
@@ -147,7 +151,8 @@ async fn run(command: Commands) -> ExitCode {
             };
             let options = DemoOptions {
                 pdfs,
-                keep,
+                keep: keep || web,
+                open_page: web,
                 job_timeout: Duration::from_secs(timeout.max(1)),
             };
             match demo::run(&config, &options).await {

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ProvisionedThroughput, ScalarAttributeType, TimeToLiveSpecification,
 };
+use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value as Json;
 
@@ -58,7 +59,7 @@ pub async fn provision(
     clients: &Clients,
 ) -> Result<BTreeMap<String, String>, LocalError> {
     let resolver = &layout.resolver;
-    for (id, _) in template.of_kind("AWS::S3::Bucket") {
+    for (id, resource) in template.of_kind("AWS::S3::Bucket") {
         let bucket = &layout.names()[id].reference;
         clients
             .s3
@@ -67,6 +68,22 @@ pub async fn provision(
             .send()
             .await
             .map_err(|error| LocalError::provision(id, aws_message(&error)))?;
+        let properties = resolver
+            .resolve(&resource.properties)?
+            .unwrap_or(Json::Null);
+        if let Some(cors) = properties.get("CorsConfiguration") {
+            // A browser's presigned PUT is checked against it (moto answers preflights from it).
+            clients
+                .s3
+                .put_bucket_cors()
+                .bucket(bucket)
+                .cors_configuration(
+                    bucket_cors(cors).map_err(|problem| LocalError::provision(id, problem))?,
+                )
+                .send()
+                .await
+                .map_err(|error| LocalError::provision(id, aws_message(&error)))?;
+        }
         tracing::info!(resource = id, bucket = %bucket, "bucket created");
     }
     for (id, resource) in template.of_kind("AWS::DynamoDB::Table") {
@@ -316,6 +333,39 @@ async fn create_state_machine(
         .map_err(|error| LocalError::provision(id, aws_message(&error)))?;
     tracing::info!(resource = id, state_machine = name, "state machine created");
     Ok(())
+}
+
+/// A bucket's `CorsConfiguration` as the S3 API takes it.
+fn bucket_cors(configuration: &Json) -> Result<CorsConfiguration, String> {
+    // A CommaDelimitedList parameter (AllowedOrigins) resolves to its text.
+    let list = |rule: &Json, key: &str| -> Vec<String> {
+        match rule.get(key) {
+            Some(Json::Array(items)) => items.iter().map(as_text).collect(),
+            Some(Json::String(text)) => text
+                .split(',')
+                .map(|item| item.trim().to_owned())
+                .filter(|item| !item.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let rules = array(configuration, "CorsRules")
+        .into_iter()
+        .map(|rule| {
+            CorsRule::builder()
+                .set_allowed_methods(Some(list(rule, "AllowedMethods")))
+                .set_allowed_origins(Some(list(rule, "AllowedOrigins")))
+                .set_allowed_headers(Some(list(rule, "AllowedHeaders")).filter(|h| !h.is_empty()))
+                .set_expose_headers(Some(list(rule, "ExposedHeaders")).filter(|h| !h.is_empty()))
+                .set_max_age_seconds(rule.get("MaxAge").and_then(|age| as_text(age).parse().ok()))
+                .build()
+                .map_err(|error| format!("CorsRules: {error}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    CorsConfiguration::builder()
+        .set_cors_rules(Some(rules))
+        .build()
+        .map_err(|error| format!("CorsConfiguration: {error}"))
 }
 
 fn array<'a>(value: &'a Json, key: &str) -> Vec<&'a Json> {

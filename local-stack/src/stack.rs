@@ -15,6 +15,7 @@ use crate::event_source::{self, SqsMapping};
 use crate::eventbridge::{self, Rule};
 use crate::functions;
 use crate::gateway::http_api::HttpApi;
+use crate::gateway::web::WebPage;
 use crate::gateway::websocket::WebSocketApi;
 use crate::gateway::{self, control::Faults, lambda::Functions, moto::MotoProxy, GatewayState};
 use crate::identity::LocalIdentity;
@@ -170,6 +171,17 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
     let websocket =
         WebSocketApi::from_template(&template, &layout, &config.region, config.gateway_port)?
             .map(Arc::new);
+    let web = WebPage::new(
+        &config.root,
+        http_api
+            .as_ref()
+            .map(|api| format!("{}{}", endpoints.gateway_url(), api.base_path)),
+        websocket
+            .as_ref()
+            .map(|api| format!("ws://127.0.0.1:{}{}", config.gateway_port, api.base_path)),
+        identity.clone(),
+    )
+    .map(Arc::new);
     let logs = config.state_dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(|source| LocalError::Io {
         context: format!("creating {}", logs.display()),
@@ -218,6 +230,7 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
             http_api: http_api.clone(),
             websocket: websocket.clone(),
             ai: ai.clone(),
+            web: web.clone(),
         };
         faults.apply(&ai, &functions)?;
         tasks.push(tokio::spawn(async move {

@@ -340,6 +340,7 @@ async fn the_demo_shows_pairs_status_and_history(world: &World) {
     let options = DemoOptions {
         pdfs: vec![world.samples[0].clone(), broken],
         keep: false,
+        open_page: false,
         job_timeout: JOB_DEADLINE,
     };
     let mut output = Vec::new();

@@ -53,3 +53,24 @@ ensure_rust() {
   cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
   echo "$(cargo --version); target dir $CARGO_TARGET_DIR"
 }
+
+# A Korean font for the browser's screenshots (Chromium renders Hangul as boxes without one).
+ensure_korean_font() {
+  command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=ko family 2>/dev/null)" ] && return 0
+  echo "installing fonts-nanum (a Korean font for Chromium)"
+  if [ -z "${_apt_updated:-}" ]; then apt-get update -qq; _apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-nanum fontconfig >/dev/null
+}
+
+# web/'s pinned npm packages (web/package-lock.json), installed again only when the lock changes.
+ensure_web_packages() {
+  local web="$1"
+  ensure_apt node nodejs
+  ensure_apt npm npm
+  if [ -d "$web/node_modules" ] && cmp -s "$web/package-lock.json" "$web/node_modules/.narratix-lock"; then
+    return 0
+  fi
+  echo "installing web/'s npm packages (npm ci)"
+  (cd "$web" && npm ci --silent --no-audit --no-fund)
+  cp "$web/package-lock.json" "$web/node_modules/.narratix-lock"
+}

@@ -8,6 +8,7 @@ pub mod http_api;
 pub mod lambda;
 pub mod moto;
 pub mod timestamps;
+pub mod web;
 pub mod websocket;
 
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub struct GatewayState {
     pub websocket: Option<Arc<websocket::WebSocketApi>>,
     /// The OpenAI-compatible mock at `/_ai/v1` (served in both AI modes; used in mock mode).
     pub ai: Arc<MockAi>,
+    /// The web page on `/` (`web/app/`), its `config.json` and the dev sign-in.
+    pub web: Option<Arc<web::WebPage>>,
 }
 
 pub fn router(state: GatewayState) -> Router {
@@ -43,6 +46,7 @@ pub fn router(state: GatewayState) -> Router {
         )
         .nest("/_ai/v1", mock_ai::router(state.ai.clone()))
         .merge(control::router())
-        .fallback(moto::proxy_handler)
+        .route("/_identity/token", post(web::mint_token))
+        .fallback(web::page_or_moto)
         .with_state(state)
 }
