@@ -544,7 +544,9 @@ fn a_file_failure_that_cannot_be_written_ends_only_that_file() {
     let machine = load_state_machine();
     let scope = machine.scope_of(PER_FILE_MAP);
     let store = &scope.states[STORE_FILE_FAILURE];
-    let last = catchers(store).last().expect("the failure write has a Catch");
+    let last = catchers(store)
+        .last()
+        .expect("the failure write has a Catch");
     assert_eq!(error_names(last), ["States.ALL"]);
     assert_ne!(
         last["ResultPath"], "$.failure",
@@ -561,16 +563,20 @@ fn a_file_failure_that_cannot_be_written_ends_only_that_file() {
 /// without a cause to a state that sets one.
 fn defaults_the_cause(scope: &Scope<'_>, state: &Json) -> bool {
     state_type(state) == "Choice"
-        && state["Choices"].as_array().into_iter().flatten().any(|choice| {
-            choice["Variable"] == "$.failure.Cause"
-                && choice["IsPresent"] == false
-                && choice["Next"].as_str().is_some_and(|next| {
-                    let pass = &scope.states[next];
-                    state_type(pass) == "Pass"
-                        && pass["ResultPath"] == "$.failure.Cause"
-                        && pass["Result"].is_string()
-                })
-        })
+        && state["Choices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|choice| {
+                choice["Variable"] == "$.failure.Cause"
+                    && choice["IsPresent"] == false
+                    && choice["Next"].as_str().is_some_and(|next| {
+                        let pass = &scope.states[next];
+                        state_type(pass) == "Pass"
+                            && pass["ResultPath"] == "$.failure.Cause"
+                            && pass["Result"].is_string()
+                    })
+            })
 }
 
 #[test]
