@@ -693,3 +693,21 @@ async fn a_server_error_keeps_its_cause_to_the_wire() {
         wire.cause
     );
 }
+
+#[tokio::test]
+async fn a_head_answered_403_is_a_missing_object_as_s3_answers_without_list_bucket() {
+    // Without s3:ListBucket, S3 answers HEAD on a missing key 403, not 404: read as missing,
+    // a start before the upload is Upload.Missing 409 deployed too (it was 503).
+    let forbidden = mock!(aws_sdk_s3::Client::head_object)
+        .sequence()
+        .http_status(403, None)
+        .build();
+    let objects = S3Objects::new(s3_client(&[&forbidden]), "bucket");
+    assert_eq!(
+        objects
+            .size(&key("uploads/j/f1.pdf"))
+            .await
+            .expect("403 is missing"),
+        None
+    );
+}
