@@ -762,7 +762,7 @@ mod tests {
     #[test]
     fn parses_server_messages_and_gateway_answers() {
         let done = Incoming::parse(
-            r#"{"type":"jobDone","jobId":"job-1","status":"PARTIAL","succeeded":2,"failed":1}"#,
+            r#"{"type":"jobDone","jobId":"job-1","noticeId":"job-1.final","status":"PARTIAL","succeeded":2,"failed":1}"#,
         )
         .expect("jobDone");
         assert!(done.is_final_notice());
