@@ -27,6 +27,9 @@ pub enum AuthError {
     Expired,
     #[error("token rejected: {0}")]
     Rejected(&'static str),
+    /// Not a JWT at all (bad base64, JSON or structure): jsonwebtoken's error says where.
+    #[error("token rejected: malformed token")]
+    Malformed(#[source] jsonwebtoken::errors::Error),
     #[error("token signed with an unknown key")]
     UnknownKey,
     #[error("signing keys unavailable: {what}")]
@@ -51,6 +54,7 @@ impl AuthError {
             AuthError::Missing
                 | AuthError::Expired
                 | AuthError::Rejected(_)
+                | AuthError::Malformed(_)
                 | AuthError::UnknownKey
         )
     }
@@ -72,7 +76,7 @@ fn rejected(error: jsonwebtoken::errors::Error) -> AuthError {
         Jwt::InvalidAlgorithm => AuthError::Rejected("algorithm not accepted"),
         Jwt::ImmatureSignature => AuthError::Rejected("token not valid yet"),
         Jwt::MissingRequiredClaim(_) => AuthError::Rejected("a required claim is missing"),
-        _ => AuthError::Rejected("malformed token"),
+        _ => AuthError::Malformed(error),
     }
 }
 

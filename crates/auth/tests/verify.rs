@@ -103,12 +103,19 @@ async fn wrong_issuer_audience_secret_and_missing_subject_are_rejected() {
     for token in cases {
         let error = verifier.verify(&token).await.expect_err("rejected");
         assert!(error.is_rejection(), "{error:?}");
-        assert!(matches!(error, AuthError::Rejected(_)), "{error:?}");
+        assert!(
+            matches!(error, AuthError::Rejected(_) | AuthError::Malformed(_)),
+            "{error:?}"
+        );
     }
     assert!(matches!(
         verifier.verify("  ").await,
         Err(AuthError::Missing)
     ));
+    // Not a JWT at all: the parser's error stays the cause.
+    let error = verifier.verify("not.a.token").await.expect_err("rejected");
+    assert!(matches!(error, AuthError::Malformed(_)), "{error:?}");
+    assert!(std::error::Error::source(&error).is_some());
 }
 
 #[tokio::test]

@@ -4,13 +4,16 @@
 //! taking the caller down.
 
 use std::io::{PipeWriter, Read, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use nix::sys::resource::{setrlimit, Resource};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{dup2_stderr, dup2_stdout, fork, ForkResult, Pid};
 use serde::{Deserialize, Serialize};
 
 use crate::{extract, pdf, ExtractError, Extracted, Limits};
@@ -99,13 +102,13 @@ fn serve_child(marker: &str) -> Reply {
 /// parser is stuck in a loop or allocating without bound.
 fn apply_resource_limits(limits: &Limits) {
     let cpu_seconds = limits.time_budget.as_secs() + 1;
-    set_rlimit(libc::RLIMIT_CPU, cpu_seconds, cpu_seconds + 1);
+    set_rlimit(Resource::RLIMIT_CPU, cpu_seconds, cpu_seconds + 1);
     set_rlimit(
-        libc::RLIMIT_AS,
+        Resource::RLIMIT_AS,
         limits.memory_cap_bytes,
         limits.memory_cap_bytes,
     );
-    set_rlimit(libc::RLIMIT_CORE, 0, 0);
+    set_rlimit(Resource::RLIMIT_CORE, 0, 0);
 }
 
 /// Lets the short-lived child reuse the memory it frees instead of handing it back to the
@@ -124,8 +127,9 @@ fn keep_freed_memory_for_reuse() {
         (libc::M_TRIM_THRESHOLD, KEEP_FREED_TOP_UP_TO),
         (libc::M_TOP_PAD, GROW_HEAP_BY_AT_LEAST),
     ] {
-        // SAFETY: mallopt only changes glibc malloc's tuning parameters; this child is
-        // single-threaded (a fork of a single-threaded caller, or a fresh exec).
+        // nix has no mallopt (it is glibc's own). SAFETY: mallopt only changes glibc
+        // malloc's tuning parameters; this child is single-threaded (a fork of a
+        // single-threaded caller, or a fresh exec).
         if unsafe { libc::mallopt(parameter, value) } != 1 {
             tracing::debug!(parameter, "mallopt refused a value in the extraction child");
         }
@@ -135,16 +139,9 @@ fn keep_freed_memory_for_reuse() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn keep_freed_memory_for_reuse() {}
 
-fn set_rlimit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) {
-    let limit = libc::rlimit {
-        rlim_cur: soft as libc::rlim_t,
-        rlim_max: hard as libc::rlim_t,
-    };
-    // SAFETY: setrlimit reads a valid, initialised rlimit struct and has no other effects
-    // on this process's memory.
-    let result = unsafe { libc::setrlimit(resource, &limit) };
-    if result != 0 {
-        tracing::warn!(resource, "setrlimit failed in the extraction child");
+fn set_rlimit(resource: Resource, soft: u64, hard: u64) {
+    if let Err(errno) = setrlimit(resource, soft, hard) {
+        tracing::warn!(?resource, %errno, "setrlimit failed in the extraction child");
     }
 }
 
@@ -197,17 +194,15 @@ fn extract_in_fork(bytes: &[u8], limits: &Limits) -> Reply {
     // SAFETY: the caller checked that this is the process's only thread, so the child is a
     // complete copy (no lock is held by a thread missing from it); the child never returns
     // from `serve_forked_child`.
-    let pid = unsafe { libc::fork() };
-    match pid {
-        -1 => Err(ExtractError::Isolation(format!(
-            "cannot fork the extraction child: {}",
-            std::io::Error::last_os_error()
+    match unsafe { fork() } {
+        Err(errno) => Err(ExtractError::Isolation(format!(
+            "cannot fork the extraction child: {errno}"
         ))),
-        0 => {
+        Ok(ForkResult::Child) => {
             drop(reply_reader);
             serve_forked_child(bytes, limits, reply_writer)
         }
-        child => {
+        Ok(ForkResult::Parent { child }) => {
             drop(reply_writer);
             supervise(child, reply_reader, move || reap(child), limits)
         }
@@ -228,34 +223,29 @@ fn serve_forked_child(bytes: &[u8], limits: &Limits, mut reply_pipe: PipeWriter)
         Ok(json) if reply_pipe.write_all(&json).is_ok() => 0,
         _ => 3,
     };
-    // SAFETY: _exit ends the child at once, without running the parent's exit handlers or
-    // flushing the parent's buffered output that the fork copied.
+    // nix has no _exit. SAFETY: _exit ends the child at once, without running the parent's
+    // exit handlers or flushing the parent's buffered output that the fork copied.
     unsafe { libc::_exit(code) }
 }
 
 /// Points the child's stdout and stderr at /dev/null.
 fn silence_standard_output() {
     if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
-        for target in [libc::STDOUT_FILENO, libc::STDERR_FILENO] {
-            // SAFETY: dup2 between two descriptors this process owns.
-            unsafe {
-                libc::dup2(null.as_raw_fd(), target);
-            }
-        }
+        let _ = dup2_stdout(&null);
+        let _ = dup2_stderr(&null);
     }
 }
 
-/// Waits for a forked child.
-fn reap(pid: libc::pid_t) -> std::io::Result<ExitStatus> {
-    let mut status = 0;
+/// Waits for a forked child; its end as the exit status `Command` children report.
+fn reap(pid: Pid) -> std::io::Result<ExitStatus> {
     loop {
-        // SAFETY: waits for our own child, which nothing else reaps.
-        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
-            return Ok(ExitStatus::from_raw(status));
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(error);
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, code)) => return Ok(ExitStatus::from_raw(code << 8)),
+            Ok(WaitStatus::Signaled(_, signal, _)) => {
+                return Ok(ExitStatus::from_raw(signal as i32))
+            }
+            Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+            Err(errno) => return Err(errno.into()),
         }
     }
 }
@@ -268,7 +258,11 @@ fn run_in_child(mut command: Command, bytes: &[u8], limits: &Limits) -> Reply {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| ExtractError::Isolation(format!("cannot start the extraction child: {e}")))?;
-    let pid = child.id() as libc::pid_t;
+    let Ok(pid) = i32::try_from(child.id()).map(Pid::from_raw) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(ExtractError::Isolation("child pid out of range".into()));
+    };
     let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
         let _ = child.wait();
@@ -286,7 +280,7 @@ fn run_in_child(mut command: Command, bytes: &[u8], limits: &Limits) -> Reply {
 /// Reads the child's reply and reaps it, killing it when the time budget (plus grace)
 /// runs out first.
 fn supervise(
-    pid: libc::pid_t,
+    pid: Pid,
     reply: impl Read + Send,
     reap: impl FnOnce() -> std::io::Result<ExitStatus> + Send,
     limits: &Limits,
@@ -306,11 +300,9 @@ fn supervise(
         match done_rx.recv_timeout(deadline) {
             Ok((status, buffer)) => interpret(status, &buffer, limits),
             Err(_) => {
-                // SAFETY: kill(2) on the pid of our own child, which has not been reaped yet
-                // (the reaping thread has not returned).
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                }
+                // Our own child, not reaped yet (the reaping thread has not returned), so the
+                // pid is still its own.
+                let _ = kill(pid, Signal::SIGKILL);
                 let _ = done_rx.recv();
                 Err(time_budget_exceeded(limits))
             }

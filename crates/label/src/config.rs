@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use narratix_domain::config::Env;
 
-use crate::LabelError;
+use crate::{LabelError, Misconfigured};
 
 /// Who labels: the built-in offline labeler or an AI provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -82,9 +82,10 @@ impl FromStr for ProviderKind {
             .into_iter()
             .find(|kind| kind.name() == wanted)
             .ok_or_else(|| {
-                LabelError::Config(
-                    "unknown AI provider; expected offline, openai, gemini or anthropic".into(),
+                Misconfigured::Setting(
+                    "unknown AI provider; expected offline, openai, gemini or anthropic",
                 )
+                .into()
             })
     }
 }
@@ -108,9 +109,10 @@ impl FromStr for OpenAiJsonMode {
         match name.trim().to_ascii_lowercase().as_str() {
             "json_schema" => Ok(OpenAiJsonMode::JsonSchema),
             "json_object" => Ok(OpenAiJsonMode::JsonObject),
-            _ => Err(LabelError::Config(
-                "unknown JSON mode; expected json_schema or json_object".into(),
-            )),
+            _ => Err(Misconfigured::Setting(
+                "unknown JSON mode; expected json_schema or json_object",
+            )
+            .into()),
         }
     }
 }
@@ -249,36 +251,31 @@ impl LabelConfig {
     /// Checks what [`Labeler::new`](crate::Labeler::new) needs.
     pub fn validate(&self) -> Result<(), LabelError> {
         if self.max_pairs == 0 {
-            return Err(LabelError::Config("max pairs must be at least 1".into()));
+            return Err(Misconfigured::Setting("max pairs must be at least 1").into());
         }
         if self.max_input_chars == 0 {
-            return Err(LabelError::Config(
-                "max input chars must be at least 1".into(),
-            ));
+            return Err(Misconfigured::Setting("max input chars must be at least 1").into());
         }
         if self.provider == ProviderKind::Offline {
             return Ok(());
         }
         if self.timeout.is_zero() {
-            return Err(LabelError::Config("timeout must be positive".into()));
+            return Err(Misconfigured::Setting("timeout must be positive").into());
         }
         if self.model.trim().is_empty() {
-            return Err(LabelError::Config("no model configured".into()));
+            return Err(Misconfigured::Setting("no model configured").into());
         }
         if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
-            return Err(LabelError::Config(
-                "base URL must start with http:// or https://".into(),
-            ));
+            return Err(
+                Misconfigured::Setting("base URL must start with http:// or https://").into(),
+            );
         }
         let has_key = self
             .api_key
             .as_ref()
             .is_some_and(|key| !key.expose().is_empty());
         if self.provider.requires_api_key() && !has_key {
-            return Err(LabelError::Config(format!(
-                "the {} provider needs an API key (NARRATIX_AI_API_KEY)",
-                self.provider
-            )));
+            return Err(Misconfigured::NoApiKey(self.provider).into());
         }
         Ok(())
     }

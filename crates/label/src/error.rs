@@ -2,30 +2,84 @@ use std::time::Duration;
 
 use narratix_domain::{ErrorKind, WireError};
 
-/// Why labeling failed. Every message is one line and free of applicant text and of the key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why labeling failed. Every message is one line and free of applicant text and of the key;
+/// what caused it stays the `source` until [`WireError::from`] flattens the chain.
+#[derive(Debug, thiserror::Error)]
 pub enum LabelError {
     /// The provider answered 429.
     #[error("rate limited by provider{}", retry_after_suffix(*.retry_after))]
     RateLimited { retry_after: Option<Duration> },
     /// The provider failed: 5xx, connection refused or reset, an unreadable response envelope.
-    #[error("provider failed: {0}")]
-    Upstream(String),
+    #[error("provider failed")]
+    Upstream(#[from] Upstream),
     /// The provider did not answer within the client timeout.
     #[error("provider did not answer within {} ms", .0.as_millis())]
     Timeout(Duration),
-    /// The model's output was unusable even after one repair request.
+    /// The model's output was unusable even after one repair request. The problem is the
+    /// protocol's own words (numbers and keys only), never the model's text.
     #[error("unusable model output after a repair request: {0}")]
     InvalidResponse(String),
     /// The provider rejected the credentials (401/403).
-    #[error("provider rejected the credentials: {0}")]
-    Auth(String),
+    #[error("provider rejected the credentials")]
+    Auth(#[source] HttpStatus),
     /// There was no text to label.
     #[error("no text to label")]
     Empty,
     /// The labeler is misconfigured (unknown provider, missing key, bad URL or number).
-    #[error("labeler misconfigured: {0}")]
-    Config(String),
+    #[error("labeler misconfigured")]
+    Config(#[from] Misconfigured),
+}
+
+/// An HTTP error status and the provider's short machine-readable error code, if it gave
+/// one (never its message, which could quote the request).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("HTTP {status}{}", code.as_deref().map(|code| format!(" {code}")).unwrap_or_default())]
+pub struct HttpStatus {
+    pub status: u16,
+    pub code: Option<String>,
+}
+
+/// How the provider failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Upstream {
+    /// A 5xx answer.
+    #[error("{0}")]
+    Status(HttpStatus),
+    /// 408: the provider's own timeout.
+    #[error("{0} (the provider timed out)")]
+    ProviderTimeout(HttpStatus),
+    #[error("cannot connect to the provider")]
+    Connect(#[source] reqwest::Error),
+    #[error("the response broke off")]
+    BrokeOff(#[source] reqwest::Error),
+    #[error("the connection failed")]
+    Transport(#[source] reqwest::Error),
+    /// A success status whose body is not JSON.
+    #[error("unreadable response: {bytes} bytes that are not JSON (truncated?)")]
+    NotJson {
+        bytes: usize,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// What is wrong with the labeler's configuration or with a request the provider refused.
+#[derive(Debug, thiserror::Error)]
+pub enum Misconfigured {
+    #[error(transparent)]
+    Variable(#[from] narratix_domain::config::ConfigError),
+    /// A setting out of range; the text names it.
+    #[error("{0}")]
+    Setting(&'static str),
+    #[error("the {0} provider needs an API key (NARRATIX_AI_API_KEY)")]
+    NoApiKey(crate::ProviderKind),
+    #[error("the {0} header value is not valid")]
+    Header(&'static str),
+    #[error("cannot build the HTTP client")]
+    HttpClient(#[source] reqwest::Error),
+    /// Any other 4xx: the request as configured (model, URL, schema) is refused.
+    #[error("the provider refused the request")]
+    Refused(#[source] HttpStatus),
 }
 
 fn retry_after_suffix(retry_after: Option<Duration>) -> String {
@@ -48,17 +102,22 @@ impl LabelError {
             LabelError::Empty => ErrorKind::LabelEmpty,
         }
     }
+
+    /// The error and its causes on one line (what the wire carries).
+    pub fn cause_line(&self) -> String {
+        narratix_domain::error_chain(self)
+    }
 }
 
 impl From<narratix_domain::config::ConfigError> for LabelError {
     fn from(error: narratix_domain::config::ConfigError) -> LabelError {
-        LabelError::Config(error.to_string())
+        LabelError::Config(error.into())
     }
 }
 
 impl From<LabelError> for WireError {
     fn from(error: LabelError) -> WireError {
-        error.kind().with_cause(error.to_string())
+        WireError::from_error(error.kind(), &error)
     }
 }
 
@@ -82,7 +141,11 @@ mod tests {
                 "rate limited by provider",
             ),
             (
-                LabelError::Upstream("HTTP 503".into()),
+                Upstream::Status(HttpStatus {
+                    status: 503,
+                    code: None,
+                })
+                .into(),
                 "Label.Upstream",
                 "provider failed: HTTP 503",
             ),
@@ -97,15 +160,18 @@ mod tests {
                 "unusable model output after a repair request: pair 1: answer span out of range",
             ),
             (
-                LabelError::Auth("HTTP 401".into()),
+                LabelError::Auth(HttpStatus {
+                    status: 401,
+                    code: Some("invalid_api_key".into()),
+                }),
                 "Label.Auth",
-                "provider rejected the credentials: HTTP 401",
+                "provider rejected the credentials: HTTP 401 invalid_api_key",
             ),
             (LabelError::Empty, "Label.Empty", "no text to label"),
             (
-                LabelError::Config("no API key".into()),
+                Misconfigured::NoApiKey(crate::ProviderKind::Gemini).into(),
                 "Label.Auth",
-                "labeler misconfigured: no API key",
+                "labeler misconfigured: the gemini provider needs an API key (NARRATIX_AI_API_KEY)",
             ),
         ];
         for (error, name, cause) in cases {

@@ -19,5 +19,5 @@ pub use config::{
     ApiKey, LabelConfig, OpenAiJsonMode, ProviderKind, DEFAULT_MAX_INPUT_CHARS,
     DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_PAIRS, DEFAULT_TIMEOUT,
 };
-pub use error::LabelError;
+pub use error::{HttpStatus, LabelError, Misconfigured, Upstream};
 pub use labeler::{Labeled, Labeler};

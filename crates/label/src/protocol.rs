@@ -4,6 +4,9 @@
 use std::ops::Range;
 
 use narratix_domain::{Category, LabeledPair};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::error::Category as JsonProblem;
 use serde_json::{json, Value};
 
 /// Joins the lines of a multi-line question (a question and its character-limit line).
@@ -118,7 +121,9 @@ fn preview(line: &str, max_chars: usize) -> String {
 }
 
 /// The JSON shape the model must produce, in a provider-neutral form; each provider renders
-/// it in its own dialect.
+/// it in its own dialect. Hand-written rather than derived with schemars: the bounds are
+/// known only per request (`max_pairs`, the question count) and Gemini's OpenAPI subset and
+/// OpenAI's strict mode would each need a rewrite of the derived schema anyway.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
     Object(Vec<(&'static str, Shape)>),
@@ -244,8 +249,32 @@ impl Shape {
     }
 }
 
-/// Reads the JSON object out of a model reply, tolerating code fences and chatter around it.
-fn reply_object(reply: &str) -> Result<Value, String> {
+/// A split reply as the model must write it. The JSON shape is the serde type; what a type
+/// cannot say (spans inside the document, in order, not overlapping) [`parse_split`] checks.
+#[derive(Debug, Deserialize)]
+struct SplitReply {
+    pairs: Vec<ReplyPair>,
+}
+
+/// One pair of a split reply: 1-based inclusive line spans and a category key. The key is
+/// read as text so that an unknown one is named by its place, not quoted.
+#[derive(Debug, Deserialize)]
+struct ReplyPair {
+    q: (u64, u64),
+    a: (u64, u64),
+    c: String,
+}
+
+/// A categorisation reply: one key per question.
+#[derive(Debug, Deserialize)]
+struct CategoriesReply {
+    c: Vec<String>,
+}
+
+/// Reads the reply's JSON object (code fences and chatter around it tolerated) as `T`. The
+/// problem is in our own words with serde's position: serde's message would quote the
+/// model's text, and the problem goes into the error cause.
+fn reply_object<T: DeserializeOwned>(reply: &str, shape: &str) -> Result<T, String> {
     let start = reply.find('{');
     let end = reply.rfind('}');
     let (Some(start), Some(end)) = (start, end) else {
@@ -254,30 +283,23 @@ fn reply_object(reply: &str) -> Result<Value, String> {
     if end < start {
         return Err("the reply holds no JSON object".into());
     }
-    serde_json::from_str(&reply[start..=end]).map_err(|err| {
-        format!(
+    serde_json::from_str(&reply[start..=end]).map_err(|err| match err.classify() {
+        JsonProblem::Data => format!(
+            "the reply is not of the shape {shape} (line {}, column {})",
+            err.line(),
+            err.column()
+        ),
+        _ => format!(
             "the reply is not valid JSON (line {}, column {})",
             err.line(),
             err.column()
-        )
+        ),
     })
 }
 
-/// A 1-based inclusive `[start, end]` span, checked against the line count, as a 0-based
+/// A 1-based inclusive `(start, end)` span, checked against the line count, as a 0-based
 /// range.
-fn span(value: Option<&Value>, what: &str, line_count: usize) -> Result<Range<usize>, String> {
-    let Some(items) = value.and_then(Value::as_array) else {
-        return Err(format!("{what} must be [start, end]"));
-    };
-    let numbers: Vec<Option<u64>> = items.iter().map(Value::as_u64).collect();
-    let (start, end) = match numbers.as_slice() {
-        [Some(start), Some(end)] => (*start, *end),
-        _ => {
-            return Err(format!(
-                "{what} must be two whole line numbers [start, end]"
-            ))
-        }
-    };
+fn span((start, end): (u64, u64), what: &str, line_count: usize) -> Result<Range<usize>, String> {
     let in_range = |n: u64| n >= 1 && n <= line_count as u64;
     if !in_range(start) || !in_range(end) {
         return Err(format!(
@@ -291,11 +313,8 @@ fn span(value: Option<&Value>, what: &str, line_count: usize) -> Result<Range<us
     Ok((start as usize - 1)..(end as usize))
 }
 
-fn category(value: Option<&Value>, what: &str) -> Result<Category, String> {
-    value
-        .and_then(Value::as_str)
-        .and_then(Category::from_key)
-        .ok_or_else(|| format!("{what} is not one of the 12 category keys"))
+fn category(key: &str, what: &str) -> Result<Category, String> {
+    Category::from_key(key).ok_or_else(|| format!("{what} is not one of the 12 category keys"))
 }
 
 /// Validates a split reply: spans in range, start ≤ end, question before answer, pairs in
@@ -306,10 +325,8 @@ pub fn parse_split(
     line_count: usize,
     max_pairs: usize,
 ) -> Result<Vec<SpanPair>, String> {
-    let object = reply_object(reply)?;
-    let Some(items) = object.get("pairs").and_then(Value::as_array) else {
-        return Err("the reply must be an object with a \"pairs\" array".into());
-    };
+    let reply: SplitReply = reply_object(reply, r#"{"pairs":[{"q":[s,e],"a":[s,e],"c":"KEY"}]}"#)?;
+    let items = reply.pairs;
     if items.is_empty() {
         return Err("\"pairs\" is empty; every cover letter has at least one pair".into());
     }
@@ -321,11 +338,11 @@ pub fn parse_split(
     }
     let mut pairs = Vec::with_capacity(items.len());
     let mut next_free_line = 0usize;
-    for (index, item) in items.iter().enumerate() {
+    for (index, item) in items.into_iter().enumerate() {
         let n = index + 1;
-        let question = span(item.get("q"), &format!("pair {n} \"q\""), line_count)?;
-        let answer = span(item.get("a"), &format!("pair {n} \"a\""), line_count)?;
-        let category = category(item.get("c"), &format!("pair {n} \"c\""))?;
+        let question = span(item.q, &format!("pair {n} \"q\""), line_count)?;
+        let answer = span(item.a, &format!("pair {n} \"a\""), line_count)?;
+        let category = category(&item.c, &format!("pair {n} \"c\""))?;
         if question.start < next_free_line {
             return Err(format!(
                 "pair {n} overlaps or comes before the previous pair"
@@ -348,20 +365,18 @@ pub fn parse_split(
 
 /// Validates a categorisation reply: exactly `questions` known keys.
 pub fn parse_categories(reply: &str, questions: usize) -> Result<Vec<Category>, String> {
-    let object = reply_object(reply)?;
-    let Some(items) = object.get("c").and_then(Value::as_array) else {
-        return Err("the reply must be an object with a \"c\" array".into());
-    };
-    if items.len() != questions {
+    let reply: CategoriesReply = reply_object(reply, r#"{"c":["KEY",…]}"#)?;
+    if reply.c.len() != questions {
         return Err(format!(
             "{} categories for {questions} questions; give exactly one per question",
-            items.len()
+            reply.c.len()
         ));
     }
-    items
+    reply
+        .c
         .iter()
         .enumerate()
-        .map(|(index, item)| category(Some(item), &format!("category {}", index + 1)))
+        .map(|(index, key)| category(key, &format!("category {}", index + 1)))
         .collect()
 }
 
@@ -496,36 +511,47 @@ mod tests {
             ),
             (
                 r#"{"pairs":[{"q":[2,2],"a":[3,4],"c":7}]}"#,
-                "not one of the 12",
+                "not of the shape",
             ),
-            (r#"{"pairs":[{"q":[2,2],"a":[3,4]}]}"#, "not one of the 12"),
+            (r#"{"pairs":[{"q":[2,2],"a":[3,4]}]}"#, "not of the shape"),
             (
                 r#"{"pairs":[{"q":"2-2","a":[3,4],"c":"VALUES"}]}"#,
-                "must be [start, end]",
+                "not of the shape",
             ),
             (
                 r#"{"pairs":[{"q":[2],"a":[3,4],"c":"VALUES"}]}"#,
-                "two whole line numbers",
+                "not of the shape",
             ),
             (
                 r#"{"pairs":[{"q":[2.5,3],"a":[3,4],"c":"VALUES"}]}"#,
-                "two whole line numbers",
+                "not of the shape",
             ),
             (
                 r#"{"pairs":[{"q":[-2,3],"a":[3,4],"c":"VALUES"}]}"#,
-                "two whole line numbers",
+                "not of the shape",
             ),
             (
                 r#"{"pairs":[{"q":[18446744073709551615,18446744073709551616],"a":[3,4],"c":"VALUES"}]}"#,
-                "two whole line numbers",
+                "not of the shape",
             ),
             (
                 r#"{"pairs":[{"q":[2,18446744073709551615],"a":[3,4],"c":"VALUES"}]}"#,
                 "outside lines",
             ),
             (r#"{"pairs":[]}"#, "at least one pair"),
-            (r#"{"pairs":{}}"#, "\"pairs\" array"),
-            (r#"[{"q":[2,2],"a":[3,4],"c":"VALUES"}]"#, "\"pairs\" array"),
+            (r#"{"pairs":{}}"#, "not of the shape"),
+            (
+                r#"[{"q":[2,2],"a":[3,4],"c":"VALUES"}]"#,
+                "not of the shape",
+            ),
+            (
+                r#"{"pairs":[{"q":[2,2],"a":[3,4],"c":"저는 홍길동"}]}"#,
+                "pair 1 \"c\" is not one of the 12",
+            ),
+            (
+                r#"{"pairs":[{"q":"저는 홍길동","a":[3,4],"c":"VALUES"}]}"#,
+                "not of the shape",
+            ),
             (
                 r#"{"pairs":[{"q":[2,2],"a":[3,4],"c":"VALUES""#,
                 "no JSON object",
@@ -545,6 +571,7 @@ mod tests {
             let problem = split(reply).expect_err(reply);
             assert!(problem.contains(expected), "{reply}: {problem}");
             assert!(!problem.contains('\n'));
+            assert!(!problem.contains("홍길동"), "{problem}");
         }
     }
 
@@ -563,7 +590,7 @@ mod tests {
         for (reply, expected) in [
             (r#"{"c":["VALUES"]}"#, "1 categories for 2 questions"),
             (r#"{"c":["VALUES","nope"]}"#, "category 2 is not one of"),
-            (r#"{"c":"VALUES"}"#, "\"c\" array"),
+            (r#"{"c":"VALUES"}"#, "not of the shape"),
             ("VALUES, OTHER", "no JSON object"),
         ] {
             let problem = parse_categories(reply, 2).expect_err(reply);

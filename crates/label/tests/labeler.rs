@@ -78,7 +78,7 @@ async fn empty_text_is_label_empty_without_a_request() {
         let labeler = Labeler::new(config).expect("labeler");
         for text in ["", "  \n\t\n \u{3000}\n"] {
             let error = labeler.label(text).await.expect_err("empty");
-            assert_eq!(error, LabelError::Empty);
+            assert!(matches!(error, LabelError::Empty), "{error}");
             assert_eq!(WireError::from(error).kind, ErrorKind::LabelEmpty);
         }
     }
@@ -140,11 +140,11 @@ async fn hybrid_categories_that_stay_wrong_are_invalid_response() {
     let labeler = Labeler::new(openai_config(&server)).expect("labeler");
     let error = labeler.label(&truth.text).await.expect_err("invalid");
     assert_eq!(
-        error,
-        LabelError::InvalidResponse(format!(
-            "1 categories for {} questions; give exactly one per question",
+        error.cause_line(),
+        format!(
+            "unusable model output after a repair request: 1 categories for {} questions; give exactly one per question",
             truth.pairs.len()
-        ))
+        )
     );
 }
 
@@ -233,11 +233,9 @@ async fn gemini_request_shape_and_retry_delay_from_the_body() {
         .label("가치관을 쓰시오\n약속을 지키는 것입니다.")
         .await
         .expect_err("429");
-    assert_eq!(
-        error,
-        LabelError::RateLimited {
-            retry_after: Some(Duration::from_secs(31))
-        }
+    assert!(
+        matches!(error, LabelError::RateLimited { retry_after: Some(wait) } if wait == Duration::from_secs(31)),
+        "{error}"
     );
     let requests = server.received_requests().await.expect("recorded");
     let sent = sent_json(&requests[0]);
@@ -276,7 +274,10 @@ async fn anthropic_forces_the_tool_and_sends_the_version() {
         .label("가치관을 쓰시오\n약속을 지키는 것입니다.")
         .await
         .expect_err("403");
-    assert_eq!(error, LabelError::Auth("HTTP 403 permission_error".into()));
+    assert_eq!(
+        error.cause_line(),
+        "provider rejected the credentials: HTTP 403 permission_error"
+    );
     let requests = server.received_requests().await.expect("recorded");
     let sent = sent_json(&requests[0]);
     assert_eq!(
@@ -325,9 +326,12 @@ async fn connection_refused_is_upstream() {
         .label("가치관을 쓰시오\n약속을 지키는 것입니다.")
         .await
         .expect_err("refused");
-    assert_eq!(
-        error,
-        LabelError::Upstream("cannot connect to the provider".into())
+    assert!(
+        error
+            .cause_line()
+            .starts_with("provider failed: cannot connect to the provider: "),
+        "{}",
+        error.cause_line()
     );
 }
 

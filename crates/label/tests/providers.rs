@@ -116,7 +116,7 @@ fn body_of(request: &Request) -> String {
 
 /// The error must be named right and its cause must hold neither the key nor applicant text.
 fn assert_clean(error: &LabelError, kind: ErrorKind) {
-    let wire = WireError::from(error.clone());
+    let wire = WireError::new(error.kind(), error.cause_line());
     assert_eq!(wire.kind, kind, "{wire}");
     for secret in [KEY, "홍길동", "캡스톤", "지원 동기"] {
         assert!(!wire.cause.contains(secret), "{wire}");
@@ -230,11 +230,9 @@ async fn rate_limited(provider: Provider) {
     )
     .await;
     let error = label(config(provider, &server)).await.expect_err("429");
-    assert_eq!(
-        error,
-        LabelError::RateLimited {
-            retry_after: Some(Duration::from_secs(20))
-        }
+    assert!(
+        matches!(error, LabelError::RateLimited { retry_after: Some(wait) } if wait == Duration::from_secs(20)),
+        "{error}"
     );
     assert_clean(&error, ErrorKind::LabelRateLimited);
     assert_eq!(
@@ -252,7 +250,7 @@ async fn server_error(provider: Provider) {
     )
     .await;
     let error = label(config(provider, &server)).await.expect_err("500");
-    assert_eq!(error, LabelError::Upstream("HTTP 500".into()));
+    assert_eq!(error.cause_line(), "provider failed: HTTP 500");
     assert_clean(&error, ErrorKind::LabelUpstream);
 }
 
@@ -267,7 +265,10 @@ async fn too_slow(provider: Provider) {
     let mut config = config(provider, &server);
     config.timeout = Duration::from_millis(200);
     let error = label(config).await.expect_err("timeout");
-    assert_eq!(error, LabelError::Timeout(Duration::from_millis(200)));
+    assert!(
+        matches!(error, LabelError::Timeout(after) if after == Duration::from_millis(200)),
+        "{error}"
+    );
     assert_clean(&error, ErrorKind::LabelTimeout);
 }
 

@@ -24,7 +24,7 @@ impl Anthropic {
         let api_key = config
             .api_key
             .clone()
-            .ok_or_else(|| LabelError::Config("the anthropic provider needs an API key".into()))?;
+            .ok_or(crate::Misconfigured::NoApiKey(config.provider))?;
         Ok(Anthropic {
             http: JsonClient::new(config)?,
             url: format!("{}/v1/messages", config.base_url.trim_end_matches('/')),

@@ -21,7 +21,7 @@ impl Gemini {
         let api_key = config
             .api_key
             .clone()
-            .ok_or_else(|| LabelError::Config("the gemini provider needs an API key".into()))?;
+            .ok_or(crate::Misconfigured::NoApiKey(config.provider))?;
         let model = config.model.trim().trim_start_matches("models/");
         Ok(Gemini {
             http: JsonClient::new(config)?,

@@ -20,7 +20,7 @@ use crate::gateway::websocket::WebSocketApi;
 use crate::gateway::{self, control::Faults, lambda::Functions, moto::MotoProxy, GatewayState};
 use crate::identity::LocalIdentity;
 use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID, AI_SECRET_NAME};
-use crate::mock_ai::MockAi;
+use crate::mock_ai::{self, MockAi};
 use crate::processes::ChildGroup;
 use crate::provision::{self, Clients};
 use crate::template::{LocalNames, Template};
@@ -158,7 +158,10 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
         AiMode::Offline => HashMap::new(),
     };
     let mut layout = Layout::with_parameters(&template, &config.root, &endpoints, ai_parameters)?;
-    let ai = Arc::new(MockAi::new(MockAi::random_key()));
+    let ai = Arc::new(MockAi::new(
+        MockAi::random_key(),
+        mock_ai::Truth::load(&[&config.root.join("tests/fixtures/corpus")]),
+    ));
     let identity = LocalIdentity::generate(&endpoints.gateway_url());
     layout.use_dev_identity(&identity.dev_secret);
     let http_api = HttpApi::from_template(

@@ -1,10 +1,15 @@
-//! An OpenAI-compatible chat completions server that speaks exactly what the `narratix_label`
-//! OpenAI provider sends: the line-span protocol's split and categorisation tasks, in
-//! `json_schema` or `json_object` mode, with the repair turn. Its answers are a real labeling —
-//! the crate's offline splitter and categoriser run on the numbered lines of the request — and
-//! its usage is counted with the o200k tokenizer. Faults are configuration: latency, a
+//! An OpenAI-compatible chat completions server for the labeler's line-span protocol (split and
+//! categorisation, `json_schema` or `json_object` mode, the repair turn). It is a model of its
+//! own, not the labeler under test: it answers a corpus document with the fixture's ground
+//! truth, any other with a plain method of its own ([`model`]), or with a scripted reply; its
+//! usage is counted with the o200k tokenizer. Faults are configuration: latency, a
 //! requests-per-minute limit answered by 429 + `Retry-After`, error and garbage rates, and a
 //! script of answers for the next calls.
+
+mod model;
+mod truth;
+
+pub use truth::Truth;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,11 +21,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use narratix_label::offline;
-use narratix_label::protocol::{
-    categories_reply, instructions, join_lines, split_reply, SpanPair, Task,
-    QUESTION_LINE_SEPARATOR,
-};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 
@@ -72,8 +72,9 @@ impl AiFaults {
     }
 }
 
-/// One scripted answer: its status (200 answers normally, or with garbage when `garbage`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One scripted answer: its status (200 answers normally, with garbage when `garbage`, or with
+/// exactly `content` when given).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScriptedResponse {
     pub status: u16,
@@ -83,6 +84,9 @@ pub struct ScriptedResponse {
     /// A 200 whose content is not valid JSON for the schema.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub garbage: bool,
+    /// A 200 whose content is this text, whatever was asked: a test's own model answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }
 
 /// `POST /_local/ai/script`: the next calls answer these in order.
@@ -101,9 +105,15 @@ impl AiScript {
                     index + 1
                 ));
             }
-            if response.garbage && response.status != 200 {
+            if (response.garbage || response.content.is_some()) && response.status != 200 {
                 return Err(format!(
-                    "response {}: only a 200 can carry garbage",
+                    "response {}: only a 200 can carry garbage or content",
+                    index + 1
+                ));
+            }
+            if response.garbage && response.content.is_some() {
+                return Err(format!(
+                    "response {}: garbage or content, not both",
                     index + 1
                 ));
             }
@@ -122,11 +132,17 @@ pub struct AiStatus {
     pub requests: u64,
     /// Calls by the status they were answered with.
     pub answered: BTreeMap<String, u64>,
+    /// 200 answers by where they came from: `truth` (a corpus document's ground truth),
+    /// `ownMethod` (the mock's own split), `scripted` (a script's content), `garbage`.
+    pub answers: BTreeMap<String, u64>,
+    /// Documents the mock knows the truth of.
+    pub known_documents: usize,
 }
 
-/// The mock: its API key, its faults and its counters.
+/// The mock: its API key, what it knows, its faults and its counters.
 pub struct MockAi {
     api_key: String,
+    truth: Arc<Truth>,
     state: Mutex<MockState>,
 }
 
@@ -136,29 +152,32 @@ struct MockState {
     script: VecDeque<ScriptedResponse>,
     requests: u64,
     answered: BTreeMap<u16, u64>,
+    answers: BTreeMap<&'static str, u64>,
     /// When the calls of the last minute were admitted (for the RPM limit).
     admitted: VecDeque<Instant>,
 }
 
 /// What to do with one call, decided before reading its body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Decision {
     Unauthorized,
     RateLimited { retry_after_seconds: Option<u64> },
     Fail(StatusCode),
     Answer { garbage: bool },
+    Scripted(String),
 }
 
 const RATE_WINDOW: Duration = Duration::from_secs(60);
 
 impl MockAi {
-    pub fn new(api_key: impl Into<String>) -> Self {
+    pub fn new(api_key: impl Into<String>, truth: Truth) -> Self {
         // The tokenizer takes a moment to build: do it before the first call needs it.
         std::thread::spawn(|| {
             tiktoken_rs::o200k_base_singleton();
         });
         Self {
             api_key: api_key.into(),
+            truth: Arc::new(truth),
             state: Mutex::new(MockState::default()),
         }
     }
@@ -210,6 +229,12 @@ impl MockAi {
                 .iter()
                 .map(|(status, count)| (status.to_string(), *count))
                 .collect(),
+            answers: state
+                .answers
+                .iter()
+                .map(|(source, count)| ((*source).to_owned(), *count))
+                .collect(),
+            known_documents: self.truth.len(),
         }
     }
 
@@ -222,19 +247,20 @@ impl MockAi {
             return (Decision::Unauthorized, latency);
         }
         if let Some(scripted) = state.script.pop_front() {
-            let decision = match scripted.status {
-                200 => Decision::Answer {
+            let decision = match (scripted.status, scripted.content) {
+                (200, Some(content)) => Decision::Scripted(content),
+                (200, None) => Decision::Answer {
                     garbage: scripted.garbage,
                 },
-                401 => Decision::Unauthorized,
-                429 => Decision::RateLimited {
+                (401, _) => Decision::Unauthorized,
+                (429, _) => Decision::RateLimited {
                     retry_after_seconds: scripted.retry_after_seconds,
                 },
-                status => Decision::Fail(
+                (status, _) => Decision::Fail(
                     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 ),
             };
-            if matches!(decision, Decision::Answer { .. }) {
+            if matches!(decision, Decision::Answer { .. } | Decision::Scripted(_)) {
                 state.admitted.push_back(now);
             }
             return (decision, latency);
@@ -267,8 +293,12 @@ impl MockAi {
         (Decision::Answer { garbage }, latency)
     }
 
-    fn record(&self, status: StatusCode) {
-        *self.state().answered.entry(status.as_u16()).or_default() += 1;
+    fn record(&self, status: StatusCode, answer: Option<&'static str>) {
+        let mut state = self.state();
+        *state.answered.entry(status.as_u16()).or_default() += 1;
+        if let Some(answer) = answer {
+            *state.answers.entry(answer).or_default() += 1;
+        }
     }
 }
 
@@ -298,12 +328,12 @@ async fn chat_completions(
         tokio::time::sleep(latency).await;
     }
     let response = match decision {
-        Decision::Unauthorized => openai_error(
+        Decision::Unauthorized => Answered::Plain(openai_error(
             StatusCode::UNAUTHORIZED,
             "Incorrect API key provided.",
             "invalid_request_error",
             Some("invalid_api_key"),
-        ),
+        )),
         Decision::RateLimited {
             retry_after_seconds,
         } => {
@@ -318,42 +348,45 @@ async fn chat_completions(
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
-            response
+            Answered::Plain(response)
         }
-        Decision::Fail(status) if status.is_server_error() => openai_error(
+        Decision::Fail(status) if status.is_server_error() => Answered::Plain(openai_error(
             status,
             "The server had an error while processing your request.",
             "server_error",
             None,
-        ),
-        Decision::Fail(status) => openai_error(
+        )),
+        Decision::Fail(status) => Answered::Plain(openai_error(
             status,
             "The request was refused (scripted).",
             "invalid_request_error",
             None,
-        ),
+        )),
         Decision::Answer { garbage } => {
-            // Labeling and tokenizing are CPU work: off the runtime that proxies everything else.
-            let answered = tokio::task::spawn_blocking(move || {
-                serde_json::from_slice::<Json>(&body)
-                    .map_err(|_| "the body is not JSON".to_owned())
-                    .and_then(|request| complete(&request, garbage))
-            })
+            answer_with(
+                &ai,
+                body,
+                if garbage {
+                    Reply::Garbage
+                } else {
+                    Reply::Model
+                },
+            )
             .await
-            .unwrap_or_else(|_| Err("the mock failed to compute the answer".to_owned()));
-            match answered {
-                Ok(completion) => (StatusCode::OK, axum::Json(completion)).into_response(),
-                Err(problem) => openai_error(
-                    StatusCode::BAD_REQUEST,
-                    &problem,
-                    "invalid_request_error",
-                    None,
-                ),
-            }
         }
+        Decision::Scripted(content) => answer_with(&ai, body, Reply::Scripted(content)).await,
+    };
+    let (mut response, answer) = match response {
+        Answered::Plain(response) => (response, None),
+        Answered::Completion(response, answer) => (response, Some(answer)),
     };
     let status = response.status();
-    ai.record(status);
+    ai.record(status, answer);
+    if let Some(answer) = answer {
+        response
+            .headers_mut()
+            .insert("x-narratix-mock-answer", HeaderValue::from_static(answer));
+    }
     tracing::debug!(
         status = status.as_u16(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -367,9 +400,49 @@ fn openai_error(status: StatusCode, message: &str, kind: &str, code: Option<&str
     (status, axum::Json(body)).into_response()
 }
 
-/// The chat completion for a request of the labeler's protocol, answered by the offline
-/// labeler on the lines it carries; `garbage` cuts the content in half (never valid JSON).
-pub fn complete(request: &Json, garbage: bool) -> Result<Json, String> {
+/// A call's response, and for a 200 where its content came from.
+enum Answered {
+    Plain(Response),
+    Completion(Response, &'static str),
+}
+
+/// What a 200 carries.
+enum Reply {
+    /// The mock model's answer to the request.
+    Model,
+    /// The model's answer cut in half (never valid JSON).
+    Garbage,
+    /// A script's content, whatever was asked.
+    Scripted(String),
+}
+
+async fn answer_with(ai: &Arc<MockAi>, body: Bytes, reply: Reply) -> Answered {
+    let truth = ai.truth.clone();
+    // Matching and tokenizing are CPU work: off the runtime that proxies everything else.
+    let answered = tokio::task::spawn_blocking(move || {
+        serde_json::from_slice::<Json>(&body)
+            .map_err(|_| "the body is not JSON".to_owned())
+            .and_then(|request| complete(&truth, &request, reply))
+    })
+    .await
+    .unwrap_or_else(|_| Err("the mock failed to compute the answer".to_owned()));
+    match answered {
+        Ok((completion, answer)) => Answered::Completion(
+            (StatusCode::OK, axum::Json(completion)).into_response(),
+            answer,
+        ),
+        Err(problem) => Answered::Plain(openai_error(
+            StatusCode::BAD_REQUEST,
+            &problem,
+            "invalid_request_error",
+            None,
+        )),
+    }
+}
+
+/// The chat completion for a request of the labeler's protocol, and where its content came
+/// from (`truth`, `ownMethod`, `scripted` or `garbage`).
+fn complete(truth: &Truth, request: &Json, reply: Reply) -> Result<(Json, &'static str), String> {
     let messages = request
         .get("messages")
         .and_then(Json::as_array)
@@ -381,22 +454,25 @@ pub fn complete(request: &Json, garbage: bool) -> Result<Json, String> {
             .and_then(|message| message.get("content"))
             .and_then(Json::as_str)
     };
-    let system = text_of("system").ok_or("no system message with text content")?;
-    // On a repair the conversation goes on with the rejected reply and the problem; the
-    // document is still the first user turn, and the answer to it is the same.
-    let document = text_of("user").ok_or("no user message with text content")?;
-    let lines = numbered_lines(document)?;
-    let content = match task_of(system)? {
-        Task::Split { max_pairs } => split_answer(&lines, max_pairs),
-        Task::Categorize { .. } => {
-            let categories: Vec<_> = lines.iter().map(|line| offline::categorize(line)).collect();
-            categories_reply(&categories)
+    let (content, answer) = match reply {
+        Reply::Scripted(content) => (content, "scripted"),
+        Reply::Model | Reply::Garbage => {
+            let garbage = matches!(reply, Reply::Garbage);
+            let system = text_of("system").ok_or("no system message with text content")?;
+            // On a repair the conversation goes on with the rejected reply and the problem;
+            // the document is still the first user turn, and the answer to it is the same.
+            let document = text_of("user").ok_or("no user message with text content")?;
+            let lines = model::numbered_lines(document)?;
+            let (content, source) = model::answer(truth, model::task_of(request, system)?, &lines);
+            match (garbage, source) {
+                (true, _) => (
+                    content.chars().take(content.chars().count() / 2).collect(),
+                    "garbage",
+                ),
+                (false, model::Source::Truth) => (content, "truth"),
+                (false, model::Source::OwnMethod) => (content, "ownMethod"),
+            }
         }
-    };
-    let content = if garbage {
-        content.chars().take(content.chars().count() / 2).collect()
-    } else {
-        content
     };
     let prompt_tokens = prompt_tokens(messages);
     let completion_tokens = tokens(&content);
@@ -408,76 +484,27 @@ pub fn complete(request: &Json, garbage: bool) -> Result<Json, String> {
         .get("model")
         .and_then(Json::as_str)
         .unwrap_or(MOCK_MODEL);
-    Ok(json!({
-        "id": format!("chatcmpl-{}", uuid::Uuid::new_v4().simple()),
-        "object": "chat.completion",
-        "created": created,
-        "model": model,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content, "refusal": null},
-            "logprobs": null,
-            "finish_reason": "stop",
-        }],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-        "system_fingerprint": "narratix-local-mock",
-    }))
-}
-
-/// Which protocol task the instructions are: exactly the labeler's own prompt for it.
-fn task_of(system: &str) -> Result<Task, String> {
-    let categorize = Task::Categorize { questions: 0 };
-    if system == instructions(categorize) {
-        return Ok(categorize);
-    }
-    let max_pairs = system
-        .split("at most ")
-        .nth(1)
-        .and_then(|rest| rest.split('.').next())
-        .and_then(|number| number.trim().parse::<usize>().ok());
-    match max_pairs.map(|max_pairs| Task::Split { max_pairs }) {
-        Some(split) if system == instructions(split) => Ok(split),
-        _ => Err("the system message is not one of the Narratix labeling prompts".into()),
-    }
-}
-
-/// The lines of an `N|text` document, numbered from 1 in order.
-fn numbered_lines(document: &str) -> Result<Vec<&str>, String> {
-    document
-        .lines()
-        .enumerate()
-        .map(|(index, line)| {
-            let (number, text) = line
-                .split_once('|')
-                .ok_or_else(|| format!("line {} is not \"N|text\"", index + 1))?;
-            if number.parse::<usize>().ok() != Some(index + 1) {
-                return Err(format!("line {} is numbered {number:?}", index + 1));
-            }
-            Ok(text)
-        })
-        .collect()
-}
-
-fn split_answer(lines: &[&str], max_pairs: usize) -> String {
-    let spans: Vec<SpanPair> = offline::split(lines)
-        .pairs
-        .into_iter()
-        .take(max_pairs)
-        .map(|pair| SpanPair {
-            category: offline::categorize(&join_lines(
-                lines,
-                pair.question.clone(),
-                QUESTION_LINE_SEPARATOR,
-            )),
-            question: pair.question,
-            answer: pair.answer,
-        })
-        .collect();
-    split_reply(&spans)
+    Ok((
+        json!({
+            "id": format!("chatcmpl-{}", uuid::Uuid::new_v4().simple()),
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": null},
+                "logprobs": null,
+                "finish_reason": "stop",
+            }],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+            "system_fingerprint": "narratix-local-mock",
+        }),
+        answer,
+    ))
 }
 
 fn tokens(text: &str) -> u64 {
@@ -503,13 +530,14 @@ fn prompt_tokens(messages: &[Json]) -> u64 {
 mod tests {
     use std::time::Duration;
 
+    use narratix_domain::Category;
     use narratix_label::{ApiKey, LabelConfig, LabelError, Labeler, OpenAiJsonMode, ProviderKind};
 
     use super::*;
 
     const KEY: &str = "sk-test-mock";
 
-    /// Two numbered questions with their answers; a title line first.
+    /// Two numbered questions with their answers; a title line first. Not a corpus document.
     const LETTER: &str = "지원서 - 홍길동\n\
         1. 지원 동기를 기술해 주십시오. (500자)\n\
         저는 고객의 불편을 데이터로 풀어내는 일에 보람을 느껴 이 회사에 지원했습니다.\n\
@@ -517,6 +545,14 @@ mod tests {
         2. 팀으로 협업하여 성과를 낸 경험을 쓰십시오. (700자)\n\
         학부 캡스톤 프로젝트에서 네 명의 팀원과 함께 재고 관리 서비스를 만들었습니다.\n\
         역할을 나누고 매주 회고하며 일정 지연을 막았습니다.\n";
+
+    fn corpus() -> std::path::PathBuf {
+        crate::testing::repository_root().join("tests/fixtures/corpus")
+    }
+
+    fn mock() -> Arc<MockAi> {
+        Arc::new(MockAi::new(KEY, Truth::load(&[&corpus()])))
+    }
 
     /// The mock on a local port; its base URL.
     async fn serve(ai: Arc<MockAi>) -> String {
@@ -539,82 +575,156 @@ mod tests {
         Labeler::new(config).expect("a valid configuration")
     }
 
+    fn scripted(status: u16) -> ScriptedResponse {
+        ScriptedResponse {
+            status,
+            ..ScriptedResponse::default()
+        }
+    }
+
     #[tokio::test]
-    async fn the_openai_provider_gets_the_offline_labeling_of_what_it_sent() {
-        let ai = Arc::new(MockAi::new(KEY));
+    async fn the_labeler_slices_what_the_mock_answered_for_an_unknown_letter() {
+        let ai = mock();
         let base_url = serve(ai.clone()).await;
-        let offline = Labeler::new(LabelConfig::default())
-            .expect("offline")
-            .label(LETTER)
-            .await
-            .expect("the offline labeler labels the letter");
-        assert_eq!(offline.pairs.len(), 2, "{:?}", offline.pairs);
-        // Hybrid (categorise only), full split, and the json_object dialect.
-        for (hybrid, mode) in [
-            (true, OpenAiJsonMode::JsonSchema),
-            (false, OpenAiJsonMode::JsonSchema),
-            (false, OpenAiJsonMode::JsonObject),
-        ] {
-            let started = Instant::now();
-            let labeled = labeler(&base_url, KEY, hybrid, mode)
+        let lines: Vec<&str> = LETTER.lines().collect();
+        for mode in [OpenAiJsonMode::JsonSchema, OpenAiJsonMode::JsonObject] {
+            let labeled = labeler(&base_url, KEY, false, mode)
                 .label(LETTER)
                 .await
                 .expect("the mock answers");
-            eprintln!(
-                "hybrid {hybrid}, {mode:?}: {:.1} ms, {} prompt + {} completion tokens",
-                started.elapsed().as_secs_f64() * 1000.0,
-                labeled.usage.input_tokens,
-                labeled.usage.output_tokens
+            let got: Vec<(&str, &str, Category)> = labeled
+                .pairs
+                .iter()
+                .map(|pair| (pair.question.as_str(), pair.answer.as_str(), pair.category))
+                .collect();
+            let first_answer = format!("{}\n{}", lines[2], lines[3]);
+            let second_answer = format!("{}\n{}", lines[5], lines[6]);
+            assert_eq!(
+                got,
+                vec![
+                    (lines[1], first_answer.as_str(), Category::Motivation),
+                    (
+                        lines[4],
+                        second_answer.as_str(),
+                        Category::TeamworkExperience
+                    ),
+                ],
+                "{mode:?}"
             );
-            assert_eq!(labeled.pairs, offline.pairs, "hybrid {hybrid}, {mode:?}");
             assert_eq!(labeled.usage.calls, 1);
             assert!(labeled.usage.input_tokens > 100, "{:?}", labeled.usage);
             assert!(labeled.usage.output_tokens > 3, "{:?}", labeled.usage);
         }
         let status = ai.status();
-        assert_eq!(status.requests, 3);
-        assert_eq!(status.answered.get("200"), Some(&3));
+        assert_eq!(status.requests, 2);
+        assert_eq!(status.answers.get("ownMethod"), Some(&2));
+    }
+
+    #[tokio::test]
+    async fn a_corpus_document_comes_back_as_its_ground_truth() {
+        let ai = mock();
+        let base_url = serve(ai.clone()).await;
+        let file = std::fs::read(corpus().join("chromium-01.json")).expect("a truth file");
+        let truth: Json = serde_json::from_slice(&file).expect("JSON");
+        let text = truth["text"].as_str().expect("its text");
+        let expected: Vec<(String, String, String)> = truth["pairs"]
+            .as_array()
+            .expect("pairs")
+            .iter()
+            .map(|pair| {
+                let field = |name: &str| pair[name].as_str().unwrap_or_default().to_owned();
+                (field("question"), field("answer"), field("category"))
+            })
+            .collect();
+        for hybrid in [false, true] {
+            let labeled = labeler(&base_url, KEY, hybrid, OpenAiJsonMode::JsonSchema)
+                .label(text)
+                .await
+                .expect("the mock answers");
+            let got: Vec<(String, String, String)> = labeled
+                .pairs
+                .iter()
+                .map(|pair| {
+                    (
+                        pair.question.clone(),
+                        pair.answer.clone(),
+                        pair.category.key().to_owned(),
+                    )
+                })
+                .collect();
+            assert_eq!(got, expected, "hybrid {hybrid}");
+        }
+        assert_eq!(ai.status().answers.get("truth"), Some(&2));
+    }
+
+    #[tokio::test]
+    async fn a_scripted_answer_is_what_the_labeler_must_handle() {
+        let ai = mock();
+        let base_url = serve(ai.clone()).await;
+        let labeler = labeler(&base_url, KEY, false, OpenAiJsonMode::JsonSchema);
+        // A span past the end of the document: the labeler repairs once and gets the mock's
+        // own answer.
+        ai.set_script(AiScript {
+            responses: vec![ScriptedResponse {
+                status: 200,
+                content: Some(r#"{"pairs":[{"q":[2,2],"a":[3,99],"c":"MOTIVATION"}]}"#.into()),
+                ..ScriptedResponse::default()
+            }],
+        })
+        .expect("a valid script");
+        let repaired = labeler.label(LETTER).await.expect("repaired");
+        assert_eq!(repaired.pairs.len(), 2);
+        assert_eq!(repaired.usage.calls, 2);
+        // A valid answer of the test's own: one pair, the labeler's slice of exactly it.
+        ai.set_script(AiScript {
+            responses: vec![ScriptedResponse {
+                status: 200,
+                content: Some(r#"{"pairs":[{"q":[5,5],"a":[6,7],"c":"VALUES"}]}"#.into()),
+                ..ScriptedResponse::default()
+            }],
+        })
+        .expect("a valid script");
+        let labeled = labeler.label(LETTER).await.expect("labeled");
+        let lines: Vec<&str> = LETTER.lines().collect();
+        assert_eq!(labeled.pairs.len(), 1);
+        assert_eq!(labeled.pairs[0].question, lines[4]);
+        assert_eq!(
+            labeled.pairs[0].answer,
+            format!("{}\n{}", lines[5], lines[6])
+        );
+        assert_eq!(labeled.pairs[0].category, Category::Values);
+        assert_eq!(ai.status().answers.get("scripted"), Some(&2));
     }
 
     #[tokio::test]
     async fn scripted_429s_come_back_with_retry_after_then_normal_answers_resume() {
-        let ai = Arc::new(MockAi::new(KEY));
+        let ai = mock();
         let base_url = serve(ai.clone()).await;
         ai.set_script(AiScript {
             responses: vec![
                 ScriptedResponse {
                     status: 429,
                     retry_after_seconds: Some(1),
-                    garbage: false,
+                    ..ScriptedResponse::default()
                 },
-                ScriptedResponse {
-                    status: 429,
-                    retry_after_seconds: None,
-                    garbage: false,
-                },
-                ScriptedResponse {
-                    status: 500,
-                    retry_after_seconds: None,
-                    garbage: false,
-                },
+                scripted(429),
+                scripted(500),
             ],
         })
         .expect("a valid script");
         let labeler = labeler(&base_url, KEY, true, OpenAiJsonMode::JsonSchema);
-        assert_eq!(
-            labeler.label(LETTER).await,
-            Err(LabelError::RateLimited {
-                retry_after: Some(Duration::from_secs(1))
-            })
-        );
-        assert_eq!(
-            labeler.label(LETTER).await,
-            Err(LabelError::RateLimited { retry_after: None })
-        );
         assert!(matches!(
             labeler.label(LETTER).await,
-            Err(LabelError::Upstream(cause)) if cause.contains("500")
+            Err(LabelError::RateLimited { retry_after: Some(wait) }) if wait == Duration::from_secs(1)
         ));
+        assert!(matches!(
+            labeler.label(LETTER).await,
+            Err(LabelError::RateLimited { retry_after: None })
+        ));
+        match labeler.label(LETTER).await {
+            Err(error) => assert_eq!(error.cause_line(), "provider failed: HTTP 500 server_error"),
+            Ok(labeled) => panic!("a 500 labeled {labeled:?}"),
+        }
         assert_eq!(ai.status().script_remaining, 0);
         assert!(labeler.label(LETTER).await.is_ok());
         let answered = ai.status().answered;
@@ -630,16 +740,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_or_missing_key_is_401_with_an_openai_error_body() {
-        let ai = Arc::new(MockAi::new(KEY));
+        let ai = mock();
         let base_url = serve(ai.clone()).await;
         let error = labeler(&base_url, "sk-wrong", true, OpenAiJsonMode::JsonSchema)
             .label(LETTER)
             .await
             .expect_err("a wrong key is refused");
         assert_eq!(
-            error,
-            LabelError::Auth("HTTP 401 invalid_api_key".into()),
-            "{error}"
+            error.cause_line(),
+            "provider rejected the credentials: HTTP 401 invalid_api_key"
         );
         let response = reqwest::Client::new()
             .post(format!("{base_url}/chat/completions"))
@@ -656,15 +765,15 @@ mod tests {
 
     #[tokio::test]
     async fn garbage_is_repaired_once_then_reported_as_an_invalid_response() {
-        let ai = Arc::new(MockAi::new(KEY));
+        let ai = mock();
         let base_url = serve(ai.clone()).await;
         let labeler = labeler(&base_url, KEY, false, OpenAiJsonMode::JsonSchema);
         // One garbage answer: the labeler's repair turn gets the real answer.
         ai.set_script(AiScript {
             responses: vec![ScriptedResponse {
                 status: 200,
-                retry_after_seconds: None,
                 garbage: true,
+                ..ScriptedResponse::default()
             }],
         })
         .expect("a valid script");
@@ -683,11 +792,12 @@ mod tests {
         ));
         assert_eq!(ai.status().requests, 4);
         assert_eq!(ai.status().answered.get("200"), Some(&4));
+        assert_eq!(ai.status().answers.get("garbage"), Some(&3));
     }
 
     #[tokio::test]
     async fn the_requests_per_minute_limit_is_429_until_the_window_frees_a_slot() {
-        let ai = Arc::new(MockAi::new(KEY));
+        let ai = mock();
         let base_url = serve(ai.clone()).await;
         ai.set_faults(AiFaults {
             requests_per_minute: Some(2),
@@ -721,23 +831,24 @@ mod tests {
     }
 
     #[test]
-    fn only_the_labeling_prompts_are_answered() {
-        for task in [
-            Task::Split { max_pairs: 7 },
-            Task::Categorize { questions: 3 },
-        ] {
-            let parsed = task_of(&instructions(task)).expect("a labeling prompt");
-            assert_eq!(
-                std::mem::discriminant(&parsed),
-                std::mem::discriminant(&task)
-            );
+    fn a_script_carries_garbage_or_content_on_a_200_only() {
+        let content = ScriptedResponse {
+            status: 500,
+            content: Some("{}".into()),
+            ..ScriptedResponse::default()
+        };
+        let both = ScriptedResponse {
+            status: 200,
+            garbage: true,
+            content: Some("{}".into()),
+            ..ScriptedResponse::default()
+        };
+        for response in [content, both] {
+            assert!(AiScript {
+                responses: vec![response]
+            }
+            .validate()
+            .is_err());
         }
-        assert_eq!(
-            task_of(&instructions(Task::Split { max_pairs: 7 })),
-            Ok(Task::Split { max_pairs: 7 })
-        );
-        assert!(task_of("You are a helpful assistant.").is_err());
-        assert!(numbered_lines("1|a\n3|b").is_err());
-        assert_eq!(numbered_lines("1|a|b\n2|c"), Ok(vec!["a|b", "c"]));
     }
 }

@@ -1,19 +1,19 @@
-//! Set-up shared by the local-stack integration tests: where the repository is, whether the
+//! Set-up shared by the test binaries that start a stack: where the repository is, whether the
 //! stack can run here, and free ports for one stack per test binary.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use narratix_local::StackConfig;
+use crate::StackConfig;
 
+/// The repository this crate was built from: the nearest folder above it with `template.yaml`.
 pub fn repository_root() -> PathBuf {
-    Path::new(
-        &std::env::var("CARGO_MANIFEST_DIR")
-            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
-    )
-    .parent()
-    .expect("local-stack sits in the repository")
-    .to_path_buf()
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .ancestors()
+        .find(|dir| dir.join("template.yaml").is_file())
+        .unwrap_or(crate_dir)
+        .to_path_buf()
 }
 
 /// Whether the stack can run here, running the set-up first when asked to.

@@ -25,11 +25,10 @@ use narratix_local::client::{
 };
 use narratix_local::demo::{self, execution_arn, sample_pdfs, DemoOptions};
 use narratix_local::history::{self, HistorySummary};
-use narratix_local::provision::Clients;
-use narratix_local::{up, AiMode, Manifest};
+use narratix_local_emulator::Clients;
+use narratix_local_emulator::{up, AiMode, Manifest};
 
-mod support;
-use support::{isolated_config, repository_root, stack_available};
+use narratix_local_emulator::testing::{isolated_config, repository_root, stack_available};
 
 const ENCRYPTED_PDF: &str = "tests/fixtures/hostile/encrypted-user-aes-128.pdf";
 const LABEL_STATE: &str = "Label questions and answers";
@@ -57,6 +56,22 @@ impl World {
 
     fn pdf(&self, relative: &str) -> Upload {
         Upload::from_path(&self.root.join(relative)).expect("fixture PDF")
+    }
+
+    /// The ground truth of the `index`th sample PDF: (question, answer, category key) in order.
+    fn sample_truth(&self, index: usize) -> Vec<(String, String, String)> {
+        let path = self.samples[index].with_extension("json");
+        let file = std::fs::read(&path).expect("the sample's truth file");
+        let truth: serde_json::Value = serde_json::from_slice(&file).expect("truth JSON");
+        truth["pairs"]
+            .as_array()
+            .expect("truth pairs")
+            .iter()
+            .map(|pair| {
+                let field = |name: &str| pair[name].as_str().unwrap_or_default().to_owned();
+                (field("question"), field("answer"), field("category"))
+            })
+            .collect()
     }
 
     fn samples(&self, count: usize) -> Vec<Upload> {
@@ -267,6 +282,27 @@ fn assert_file_failed(run: &JobRun, file_id: &str, error: &str) {
     );
 }
 
+/// The file's pairs are the document's ground truth: the mock AI answered with the true line
+/// spans, so the extraction's lines and the labeler's reading of the answer (spans checked,
+/// lines sliced and joined) decide what is stored.
+fn assert_file_is_truth(run: &JobRun, file_id: &str, truth: &[(String, String, String)]) {
+    let pairs: Vec<(String, String, String)> = run
+        .file(file_id)
+        .pairs
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|pair| {
+            (
+                pair.question.clone(),
+                pair.answer.clone(),
+                pair.category.key().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(pairs, truth, "job {} file {file_id}", run.job_id);
+}
+
 fn assert_file_labeled(run: &JobRun, file_id: &str) {
     let file = run.file(file_id);
     assert_eq!(
@@ -314,11 +350,19 @@ fn assert_file_labeled(run: &JobRun, file_id: &str) {
 
 async fn three_good_pdfs_succeed(world: &World) {
     let user = world.user("e2e-three-good");
+    let before = world.stack.ai_status().await.expect("GET /_local/ai");
     let run = run_job(&user, &world.samples(3)).await;
     assert_job_done(&run, JobStatus::Succeeded, 3, 0);
-    for file_id in ["f1", "f2", "f3"] {
+    for (index, file_id) in ["f1", "f2", "f3"].into_iter().enumerate() {
         assert_file_labeled(&run, file_id);
+        assert_file_is_truth(&run, file_id, &world.sample_truth(index));
     }
+    let after = world.stack.ai_status().await.expect("GET /_local/ai");
+    assert_eq!(
+        answers_from(&after, "truth") - answers_from(&before, "truth"),
+        3,
+        "the mock AI recognised each sample and answered its ground truth: {after:?}"
+    );
     let listed = user.jobs(20).await.expect("GET /jobs");
     assert!(
         listed
@@ -392,7 +436,7 @@ async fn rate_limited_ai_is_retried(world: &World) {
             ScriptedResponse {
                 status: 429,
                 retry_after_seconds: Some(1),
-                garbage: false,
+                ..ScriptedResponse::default()
             },
             scripted(429),
         ])
@@ -425,6 +469,47 @@ async fn rate_limited_ai_is_retried(world: &World) {
         "  429 twice: SUCCEEDED in {:.2} s after 2 retries",
         run.seconds
     );
+}
+
+/// A model answer out of the document (a span past its end): the labeler asks once more with
+/// the problem, gets the true spans, and the file is stored as its ground truth.
+async fn an_unusable_model_answer_is_repaired(world: &World) {
+    let user = world.user("e2e-repair");
+    let before = world.stack.ai_status().await.expect("GET /_local/ai");
+    world
+        .stack
+        .script_ai(&[ScriptedResponse {
+            status: 200,
+            content: Some(r#"{"pairs":[{"q":[1,1],"a":[2,9999],"c":"OTHER"}]}"#.into()),
+            ..ScriptedResponse::default()
+        }])
+        .await
+        .expect("scripting the AI");
+    let run = run_job(&user, &world.samples(1)).await;
+    assert_job_done(&run, JobStatus::Succeeded, 1, 0);
+    assert_file_labeled(&run, "f1");
+    assert_file_is_truth(&run, "f1", &world.sample_truth(0));
+    let after = world.stack.ai_status().await.expect("GET /_local/ai");
+    assert_eq!(
+        (
+            answers_from(&after, "scripted") - answers_from(&before, "scripted"),
+            answers_from(&after, "truth") - answers_from(&before, "truth"),
+        ),
+        (1, 1),
+        "one scripted answer, then the repair turn answered with the truth: {after:?}"
+    );
+    assert_eq!(
+        run.file("f1").pair_count,
+        Some(world.sample_truth(0).len() as u32)
+    );
+    eprintln!(
+        "  an unusable answer repaired: SUCCEEDED in {:.2} s",
+        run.seconds
+    );
+}
+
+fn answers_from(status: &narratix_local::client::AiStatus, source: &str) -> u64 {
+    status.answers.get(source).copied().unwrap_or(0)
 }
 
 async fn ai_auth_failure_is_not_retried(world: &World) {
@@ -842,6 +927,13 @@ async fn users_meet_the_whole_stack() {
         "AI 429 twice is retried, then succeeds",
         &mut failures,
         rate_limited_ai_is_retried(&world),
+    )
+    .await;
+    scenario(
+        &world,
+        "an unusable model answer is repaired by the labeler",
+        &mut failures,
+        an_unusable_model_answer_is_repaired(&world),
     )
     .await;
     scenario(

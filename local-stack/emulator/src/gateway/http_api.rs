@@ -27,7 +27,7 @@ use super::timestamps::{now_millis, request_time};
 use super::GatewayState;
 use crate::error::LocalError;
 use crate::layout::{Layout, ACCOUNT_ID};
-use crate::template::{as_text, Template};
+use crate::template::{as_text, text_list, Template};
 
 /// API Gateway's HTTP API payload limit.
 const PAYLOAD_LIMIT: usize = 10 * 1024 * 1024;
@@ -134,11 +134,11 @@ impl HttpRoute {
     }
 }
 
+/// A path segment as API Gateway hands it to the function: percent-decoded (`+` stays `+`).
 fn percent_decoded(text: &str) -> String {
-    form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_else(|| text.to_owned())
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The API's JWT authorizer.
@@ -218,7 +218,10 @@ fn claim_text(value: &Json) -> String {
     }
 }
 
-/// The API's `CorsConfiguration`.
+/// The API's `CorsConfiguration`, answered as API Gateway does. Hand-written rather than
+/// tower-http's `CorsLayer`, which answers preflights 200 whatever the requested method and
+/// refuses `*` with credentials, where API Gateway answers 204, only for an allowed method, and
+/// mirrors the origin.
 #[derive(Debug, Clone, Default)]
 pub struct Cors {
     allow_origins: Vec<String>,
@@ -231,18 +234,7 @@ pub struct Cors {
 
 impl Cors {
     fn from_json(configuration: &Json) -> Self {
-        let list = |name: &str| -> Vec<String> {
-            match configuration.get(name) {
-                Some(Json::Array(items)) => items.iter().map(as_text).collect(),
-                // A CommaDelimitedList parameter resolves to its text.
-                Some(Json::String(text)) => text
-                    .split(',')
-                    .map(|item| item.trim().to_owned())
-                    .filter(|item| !item.is_empty())
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
+        let list = |name: &str| text_list(configuration.get(name));
         Self {
             allow_origins: list("AllowOrigins"),
             allow_headers: list("AllowHeaders"),
@@ -817,6 +809,8 @@ mod tests {
         let (route, parameters) = api.route(&Method::GET, "/jobs/a%20b").expect("match");
         assert_eq!(route.key, "GET /jobs/{id}");
         assert_eq!(parameters["id"], "a b");
+        let (_, parameters) = api.route(&Method::GET, "/jobs/a+b%2Bc").expect("match");
+        assert_eq!(parameters["id"], "a+b+c", "a path's + is not a space");
         let (route, parameters) = api.route(&Method::DELETE, "/files/a/b.pdf").expect("match");
         assert_eq!(route.key, "ANY /files/{path+}");
         assert_eq!(parameters["path"], "a/b.pdf");

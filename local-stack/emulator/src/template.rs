@@ -17,7 +17,6 @@ pub struct Resource {
     pub kind: String,
     pub properties: Yaml,
     pub metadata: Yaml,
-    pub condition: Option<String>,
 }
 
 /// The parsed template.
@@ -80,10 +79,6 @@ impl Template {
                     kind: kind.to_owned(),
                     properties: body.get("Properties").cloned().unwrap_or(Yaml::Null),
                     metadata: body.get("Metadata").cloned().unwrap_or(Yaml::Null),
-                    condition: body
-                        .get("Condition")
-                        .and_then(Yaml::as_str)
-                        .map(str::to_owned),
                 },
             );
         }
@@ -490,6 +485,20 @@ pub fn as_text(value: &Json) -> String {
         Json::Null => String::new(),
         Json::Array(items) => items.iter().map(as_text).collect::<Vec<_>>().join(","),
         other => other.to_string(),
+    }
+}
+
+/// A resolved list property as texts: an array's items, or a CommaDelimitedList parameter's
+/// text split at its commas; nothing when absent.
+pub fn text_list(value: Option<&Json>) -> Vec<String> {
+    match value {
+        Some(Json::Array(items)) => items.iter().map(as_text).collect(),
+        Some(Json::String(text)) => text
+            .split(',')
+            .map(|item| item.trim().to_owned())
+            .filter(|item| !item.is_empty())
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

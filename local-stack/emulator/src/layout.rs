@@ -83,6 +83,7 @@ pub struct Layout<'t> {
 }
 
 impl<'t> Layout<'t> {
+    #[cfg(test)]
     pub fn new(
         template: &'t Template,
         root: &Path,
@@ -345,11 +346,7 @@ mod tests {
 
     #[test]
     fn mock_ai_parameters_point_the_label_worker_at_the_gateway() {
-        let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
-            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
-        let root = Path::new(&manifest_dir)
-            .parent()
-            .expect("local-stack sits in the repository");
+        let root = &crate::testing::repository_root();
         let template = Template::load(&root.join("template.yaml")).expect("template.yaml");
         let endpoints = Endpoints {
             region: "us-east-1".into(),

@@ -15,9 +15,9 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::client::{ClientError, Incoming, Job, StackClient, Upload};
 use crate::history::{self, HistorySummary};
-use crate::provision::Clients;
-use crate::stack::{up, Manifest, RunningStack, StackConfig};
-use crate::LocalError;
+use narratix_local_emulator::Clients;
+use narratix_local_emulator::LocalError;
+use narratix_local_emulator::{up, Manifest, RunningStack, StackConfig};
 
 /// The largest PDF the HTTP API accepts.
 pub const MAX_PDF_BYTES: u64 = 5 * 1024 * 1024;
@@ -616,10 +616,8 @@ mod tests {
 
     #[test]
     fn the_samples_are_three_fixture_pdfs() {
-        let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
-            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
-        let root = Path::new(&manifest_dir).parent().expect("root");
-        let samples = sample_pdfs(root).expect("samples");
+        let root = narratix_local_emulator::testing::repository_root();
+        let samples = sample_pdfs(&root).expect("samples");
         assert_eq!(samples.len(), 3);
         check_pdfs(&samples).expect("the samples are PDFs");
     }

@@ -15,8 +15,8 @@ use narratix_label::{ApiKey, LabelConfig, Labeler};
 
 use crate::client::{ClientError, StackClient, Upload, UserClient};
 use crate::demo::{check_pdfs, DemoError, Interrupts};
-use crate::provision::Clients;
-use crate::stack::{up, Manifest, StackConfig};
+use narratix_local_emulator::Clients;
+use narratix_local_emulator::{up, Manifest, StackConfig};
 
 const BENCH_USER: &str = "bench-user";
 const JOB_TIMEOUT: Duration = Duration::from_secs(120);

@@ -11,12 +11,11 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
-use narratix_local::provision::Clients;
-use narratix_local::up;
+use narratix_local_emulator::up;
+use narratix_local_emulator::Clients;
 use serde_json::{json, Value};
 
-mod support;
-use support::{isolated_config, repository_root, stack_available};
+use narratix_local_emulator::testing::{isolated_config, repository_root, stack_available};
 
 const FIXTURE: &str = "tests/fixtures/corpus/lo-docx-01.pdf";
 const EXECUTION_DEADLINE: Duration = Duration::from_secs(120);

@@ -11,19 +11,18 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use narratix_auth::mint_dev_token;
-use narratix_local::up;
+use narratix_local_emulator::up;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-mod support;
-use support::{isolated_config, repository_root, stack_available};
+use narratix_local_emulator::testing::{isolated_config, repository_root, stack_available};
 
 const FIXTURE: &str = "tests/fixtures/corpus/lo-docx-01.pdf";
-const OPENAPI: &str = include_str!("../../contracts/http-api.openapi.yaml");
-const MESSAGES_SCHEMA: &str = include_str!("../../contracts/websocket-messages.schema.json");
+const OPENAPI: &str = include_str!("../../../contracts/http-api.openapi.yaml");
+const MESSAGES_SCHEMA: &str = include_str!("../../../contracts/websocket-messages.schema.json");
 const JOB_DEADLINE: Duration = Duration::from_secs(120);
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;

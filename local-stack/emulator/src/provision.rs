@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use crate::error::LocalError;
 use crate::layout::{Layout, ACCOUNT_ID};
-use crate::template::{as_text, Template};
+use crate::template::{as_text, text_list, Template};
 
 pub struct Clients {
     pub s3: aws_sdk_s3::Client,
@@ -337,18 +337,7 @@ async fn create_state_machine(
 
 /// A bucket's `CorsConfiguration` as the S3 API takes it.
 fn bucket_cors(configuration: &Json) -> Result<CorsConfiguration, String> {
-    // A CommaDelimitedList parameter (AllowedOrigins) resolves to its text.
-    let list = |rule: &Json, key: &str| -> Vec<String> {
-        match rule.get(key) {
-            Some(Json::Array(items)) => items.iter().map(as_text).collect(),
-            Some(Json::String(text)) => text
-                .split(',')
-                .map(|item| item.trim().to_owned())
-                .filter(|item| !item.is_empty())
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
+    let list = |rule: &Json, key: &str| text_list(rule.get(key));
     let rules = array(configuration, "CorsRules")
         .into_iter()
         .map(|rule| {

@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::stack::Manifest;
+use narratix_local_emulator::Manifest;
 
 /// How long a minted dev token is valid.
 pub const TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
@@ -204,15 +204,14 @@ impl Upload {
 // ---------------------------------------------------------------------------------------------
 // Control API views (/_local)
 
-pub use crate::gateway::lambda::FailNext;
-pub use crate::mock_ai::{AiFaults, AiScript, AiStatus, ScriptedResponse};
+pub use narratix_local_emulator::FailNext;
+pub use narratix_local_emulator::{AiFaults, AiScript, AiStatus, ScriptedResponse};
 
 /// A scripted mock AI answer with just a status (`POST /_local/ai/script`).
 pub fn scripted(status: u16) -> ScriptedResponse {
     ScriptedResponse {
         status,
-        retry_after_seconds: None,
-        garbage: false,
+        ..ScriptedResponse::default()
     }
 }
 

@@ -255,7 +255,7 @@ mod tests {
     use axum::http::HeaderValue;
 
     fn page() -> WebPage {
-        let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         WebPage::new(
             &repository,
             Some("http://127.0.0.1:4566/_apis/httpapi".into()),

@@ -5,6 +5,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
 use tokio::process::{Child, Command};
 
 use crate::error::LocalError;
@@ -75,21 +77,21 @@ impl ChildGroup {
             return;
         };
         if let Some(group) = self.group {
-            signal_group(group, libc::SIGTERM);
+            signal_group(group, Signal::SIGTERM);
         }
         match tokio::time::timeout(grace, child.wait()).await {
             Ok(_) => tracing::info!(process = %self.name, "stopped"),
             Err(_) => {
                 tracing::warn!(process = %self.name, "did not stop on SIGTERM; killing");
                 if let Some(group) = self.group {
-                    signal_group(group, libc::SIGKILL);
+                    signal_group(group, Signal::SIGKILL);
                 }
                 let _ = child.wait().await;
             }
         }
         // Whatever the group leader left behind goes too.
         if let Some(group) = self.group.take() {
-            signal_group(group, libc::SIGKILL);
+            signal_group(group, Signal::SIGKILL);
         }
     }
 }
@@ -98,15 +100,13 @@ impl Drop for ChildGroup {
     fn drop(&mut self) {
         if self.child.is_some() {
             if let Some(group) = self.group {
-                signal_group(group, libc::SIGKILL);
+                signal_group(group, Signal::SIGKILL);
             }
         }
     }
 }
 
-fn signal_group(group: i32, signal: i32) {
-    // SAFETY: killpg only sends a signal; a group that no longer exists yields ESRCH, ignored.
-    unsafe {
-        libc::killpg(group, signal);
-    }
+fn signal_group(group: i32, signal: Signal) {
+    // A group that no longer exists yields ESRCH: nothing is left to stop.
+    let _ = killpg(Pid::from_raw(group), signal);
 }

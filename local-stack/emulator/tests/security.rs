@@ -10,12 +10,11 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use narratix_local::up;
+use narratix_local_emulator::up;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-mod support;
-use support::{isolated_config, repository_root, stack_available};
+use narratix_local_emulator::testing::{isolated_config, repository_root, stack_available};
 
 const FIXTURE: &str = "tests/fixtures/corpus/lo-docx-01.pdf";
 /// The template's `QuotaJobsPerDay` default.

@@ -527,26 +527,7 @@ pub fn new_connection_id() -> String {
 
 /// Whether an IAM-style pattern (`*`, `?`) matches.
 fn glob_matches(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            backtrack = Some((p, t));
-            p += 1;
-        } else if let Some((star, matched)) = backtrack {
-            p = star + 1;
-            t = matched + 1;
-            backtrack = Some((star, matched + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|character| *character == '*')
+    wildmatch::WildMatch::new(pattern).matches(text)
 }
 
 /// The authorizer's decision for `method_arn`: an explicit Deny wins, else an Allow is needed.
@@ -1171,11 +1152,7 @@ mod template_tests {
 
     #[test]
     fn both_apis_and_the_identity_come_from_the_template() {
-        let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
-            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
-        let root = std::path::Path::new(&manifest_dir)
-            .parent()
-            .expect("the repository");
+        let root = &crate::testing::repository_root();
         let template = Template::load(&root.join("template.yaml")).expect("template");
         let endpoints = Endpoints {
             region: "us-east-1".into(),
