@@ -157,7 +157,7 @@ where
                     job_id: job_id.clone(),
                     status: job.status,
                 })?;
-                return Ok(self.send_final_notice(&job, message, now).await?);
+                return self.send_final_notice(&job, message, now).await;
             }
             NoticeKind::JobFailed => {
                 let error = job
@@ -170,7 +170,7 @@ where
                     error: error.error,
                     cause: error.cause,
                 };
-                return Ok(self.send_final_notice(&job, message, now).await?);
+                return self.send_final_notice(&job, message, now).await;
             }
         };
         Ok(self.deliver(&job.owner, job_id, &message, now).await?)
