@@ -7,7 +7,7 @@
 //! Needs the venv of `scripts/setup-local` and the built functions (run it first). Without the
 //! venv the test says so and does nothing, unless `NARRATIX_REQUIRE_LOCAL_STACK=1` (the suite).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use narratix_local_emulator::up;
