@@ -248,10 +248,10 @@ fn a_failing_file_is_caught_per_file_and_a_failing_job_is_marked_failed() {
     };
     let file_scope = machine.scope_of(PER_FILE_MAP);
     for (name, state) in file_scope.states {
-        // Recording the failure has nothing left to fall back on; notices have their own catch.
+        // Recording the failure has its own catch (below); notices have theirs.
         let is_notice = state["Parameters"]["Payload"]["event"].is_string();
         if state_type(state) == "Task"
-            && name != RECORD_FILE_FAILURE
+            && name != STORE_FILE_FAILURE
             && !is_notice
             && !catches_all_to(state, RECORD_FILE_FAILURE)
         {
@@ -532,6 +532,90 @@ fn every_function_runs_rust_on_al2023_arm64_built_by_one_cargo_lambda_run() {
                 "{}: {code_uri:?} has no Makefile including ../lambda.mk",
                 function.logical_id
             ));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn a_file_failure_that_cannot_be_written_ends_only_that_file() {
+    // Without a catch, exhausted DynamoDB retries on this write failed the whole Map and
+    // aborted the other files.
+    let machine = load_state_machine();
+    let scope = machine.scope_of(PER_FILE_MAP);
+    let store = &scope.states[STORE_FILE_FAILURE];
+    let last = catchers(store)
+        .last()
+        .expect("the failure write has a Catch");
+    assert_eq!(error_names(last), ["States.ALL"]);
+    assert_ne!(
+        last["ResultPath"], "$.failure",
+        "the caught error must not overwrite the file's failure"
+    );
+    let target = last["Next"].as_str().expect("a Next");
+    assert!(
+        is_terminal(&scope.states[target]) && state_type(&scope.states[target]) != "Fail",
+        "{STORE_FILE_FAILURE} catches to {target:?}, which must end the iteration without failing it"
+    );
+}
+
+/// Whether `state` guards against a missing `$.failure.Cause`: a Choice that sends a failure
+/// without a cause to a state that sets one.
+fn defaults_the_cause(scope: &Scope<'_>, state: &Json) -> bool {
+    state_type(state) == "Choice"
+        && state["Choices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|choice| {
+                choice["Variable"] == "$.failure.Cause"
+                    && choice["IsPresent"] == false
+                    && choice["Next"].as_str().is_some_and(|next| {
+                        let pass = &scope.states[next];
+                        state_type(pass) == "Pass"
+                            && pass["ResultPath"] == "$.failure.Cause"
+                            && pass["Result"].is_string()
+                    })
+            })
+}
+
+#[test]
+fn a_caught_failure_gets_a_cause_before_anything_reads_it() {
+    // AWS: a Catch's output usually, not always, carries `Cause`; reading `$.failure.Cause`
+    // without one fails the state with States.Runtime.
+    let machine = load_state_machine();
+    let mut problems = Vec::new();
+    for scope in machine.scopes() {
+        let reads_cause = |state: &Json| state.to_string().contains("$.failure.Cause");
+        for (name, state) in scope.states {
+            for catcher in catchers(state) {
+                if catcher["ResultPath"] != "$.failure" {
+                    continue;
+                }
+                let Some(first) = catcher["Next"].as_str() else {
+                    continue;
+                };
+                // Walk forward from the catch target until a guard; no reader on the way.
+                let mut seen = BTreeSet::new();
+                let mut todo = vec![first];
+                while let Some(current) = todo.pop() {
+                    if !seen.insert(current) {
+                        continue;
+                    }
+                    let Some(next_state) = scope.states.get(current) else {
+                        continue;
+                    };
+                    if defaults_the_cause(&scope, next_state) {
+                        continue;
+                    }
+                    if reads_cause(next_state) {
+                        problems.push(format!(
+                            "{name} catches to {first:?}; {current:?} reads $.failure.Cause unguarded"
+                        ));
+                    }
+                    todo.extend(successors(next_state).into_iter().map(|(next, _)| next));
+                }
+            }
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");

@@ -21,6 +21,8 @@ pub const PER_FILE_MAP: &str = "Process each file";
 /// The states every file iteration must pass through: one of them records the file's outcome.
 pub const SAVE_FILE: &str = "Save file result";
 pub const RECORD_FILE_FAILURE: &str = "Record file failure";
+/// The write of a file's failure, after [`RECORD_FILE_FAILURE`] made sure it has a cause.
+pub const STORE_FILE_FAILURE: &str = "Store file failure";
 /// Where every top-level failure goes.
 pub const MARK_JOB_FAILED: &str = "Mark job failed";
 

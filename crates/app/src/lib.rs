@@ -4,6 +4,7 @@
 //! - [`jobs`]: create, start, read and list a user's jobs (the HTTP API);
 //! - [`labeling`]: label one file once, however often its message is delivered;
 //! - [`lifecycle`]: a job's end — its final status, or failure when its execution died;
+//! - [`names`]: file names as they may be shown;
 //! - [`notice`]: delivering messages to the owner's connections, the final notice once;
 //! - [`subscribe`]: following a job on a WebSocket with a catch-up;
 //! - [`views`]: stored items as the API and the WebSocket show them.
@@ -11,6 +12,7 @@
 pub mod jobs;
 pub mod labeling;
 pub mod lifecycle;
+pub mod names;
 pub mod notice;
 pub mod subscribe;
 pub mod views;

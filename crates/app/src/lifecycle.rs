@@ -1,14 +1,15 @@
 //! The job's end: counting files into a final status, and failing a job whose execution died.
 
+use narratix_domain::config::{ConfigError, Env};
 use narratix_domain::messages::JobTally;
 use narratix_domain::{FileStatus, JobId, JobStatus};
 use narratix_store::ports::{
-    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger,
+    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger, OpenJobs,
 };
 use narratix_store::{job_errors, Missing, Moment, StoreError, StoredError};
 use serde::{Deserialize, Serialize};
 
-use crate::notice::{Delivery, Notifier};
+use crate::notice::{Delivery, NoticeError, Notifier};
 use crate::views;
 
 /// Counts the job's file outcomes and sets its final status. Idempotent: a job that is final
@@ -94,7 +95,7 @@ pub async fn reap<J, C, P>(
     job_id: &JobId,
     status: &str,
     now: &Moment,
-) -> Result<ReapOutput, StoreError>
+) -> Result<ReapOutput, NoticeError>
 where
     J: JobReader + JobWriter + NoticeLedger,
     C: ConnectionStore,
@@ -121,11 +122,10 @@ where
     if marked_failed {
         tracing::warn!(job_id = %job_id, error = %error.error, "job marked failed after its execution ended");
     }
-    let job = notifier
-        .jobs
-        .job(job_id)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(Missing::Job(job_id.clone())))?;
+    let job =
+        notifier.jobs.job(job_id).await?.ok_or_else(|| {
+            NoticeError::Store(StoreError::NotFound(Missing::Job(job_id.clone())))
+        })?;
     let delivery = match views::job_final(&job) {
         Some(message) => notifier.send_final_notice(&job, message, now).await?,
         None => Delivery::default(),
@@ -136,4 +136,128 @@ where
         marked_failed,
         delivery,
     })
+}
+
+/// What the scheduled sweep is told: the state machine's timeout and how long to leave a
+/// job to the pipeline's own notices first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepSettings {
+    /// The state machine's `TimeoutSeconds`: no execution runs longer.
+    pub job_timeout_seconds: i64,
+    /// A job that started or ended less than this ago is left to the pipeline.
+    pub grace_seconds: i64,
+    /// Most jobs one sweep looks at.
+    pub batch: u32,
+}
+
+impl SweepSettings {
+    pub const DEFAULT_TIMEOUT_SECONDS: u64 = 7200;
+
+    /// `NARRATIX_JOB_TIMEOUT_SECONDS` (the state machine's timeout, default 7200) and
+    /// `NARRATIX_SWEEP_GRACE_SECONDS` (default 600).
+    pub fn from_env(env: &Env) -> Result<SweepSettings, ConfigError> {
+        let seconds = |name, default: u64| -> Result<i64, ConfigError> {
+            Ok(i64::try_from(env.positive(name)?.unwrap_or(default)).unwrap_or(i64::MAX))
+        };
+        Ok(SweepSettings {
+            job_timeout_seconds: seconds(
+                "NARRATIX_JOB_TIMEOUT_SECONDS",
+                SweepSettings::DEFAULT_TIMEOUT_SECONDS,
+            )?,
+            grace_seconds: seconds("NARRATIX_SWEEP_GRACE_SECONDS", 600)?,
+            batch: 100,
+        })
+    }
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepOutput {
+    /// Open jobs looked at.
+    pub looked_at: u32,
+    /// Jobs still RUNNING past the state machine's timeout, now FAILED (`Job.TimedOut`).
+    pub timed_out: u32,
+    /// Final notices sent and recorded.
+    pub notices: u32,
+    /// Jobs whose notice failed again: left for the next sweep.
+    pub failures: u32,
+}
+
+/// The error a job gets when no path ended it within the state machine's timeout.
+pub fn never_ended_error() -> StoredError {
+    StoredError::new(
+        job_errors::TIMED_OUT,
+        "no end was recorded within the state machine's timeout",
+    )
+}
+
+/// Ends what nothing else ended: every open job (started, final notice not recorded) that
+/// is still RUNNING past the state machine's timeout is marked FAILED, and every final job
+/// whose notice was not recorded gets it — each once, with its usual `noticeId`. A job that
+/// fails again is counted and left for the next sweep.
+pub async fn sweep<J, C, P>(
+    notifier: &Notifier<'_, J, C, P>,
+    settings: &SweepSettings,
+    now: &Moment,
+) -> Result<SweepOutput, StoreError>
+where
+    J: JobReader + JobWriter + NoticeLedger + OpenJobs,
+    C: ConnectionStore,
+    P: ConnectionPoster,
+{
+    let recent = now.plus_seconds(-settings.grace_seconds);
+    let overdue = now
+        .plus_seconds(
+            -settings
+                .job_timeout_seconds
+                .saturating_add(settings.grace_seconds),
+        )
+        .rfc3339();
+    let open = notifier.jobs.open_jobs(&recent, settings.batch).await?;
+    let mut output = SweepOutput {
+        looked_at: count(open.len()),
+        ..SweepOutput::default()
+    };
+    for open_job in open {
+        let job_id = &open_job.job_id;
+        let outcome: Result<(), NoticeError> = async {
+            let Some(mut job) = notifier.jobs.job(job_id).await? else {
+                return Ok(());
+            };
+            if !job.status.is_final() {
+                if open_job.started_at >= overdue {
+                    return Ok(());
+                }
+                if notifier.jobs.fail(job_id, &never_ended_error(), now).await? {
+                    output.timed_out += 1;
+                    tracing::warn!(job_id = %job_id, started_at = open_job.started_at, "job still running past the timeout: marked failed");
+                }
+                job = match notifier.jobs.job(job_id).await? {
+                    Some(job) => job,
+                    None => return Ok(()),
+                };
+            } else if job
+                .finished_at
+                .as_deref()
+                .is_some_and(|finished| finished >= recent.rfc3339().as_str())
+            {
+                // Just ended: its own notice may be on the way.
+                return Ok(());
+            }
+            if let Some(message) = views::job_final(&job) {
+                notifier.send_final_notice(&job, message, now).await?;
+                output.notices += 1;
+                tracing::info!(job_id = %job_id, "final notice sent by the sweep");
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(error) = outcome {
+            output.failures += 1;
+            let cause = narratix_domain::error_chain(&error);
+            tracing::warn!(job_id = %job_id, cause, "sweep could not end the job; next sweep retries");
+        }
+    }
+    Ok(output)
 }

@@ -2,7 +2,7 @@
 //! the job's one final notice.
 
 use narratix_domain::config::{ConfigError, Env};
-use narratix_domain::messages::{NoticeKind, NotifyRequest, ServerMessage};
+use narratix_domain::messages::{final_notice_id, NoticeKind, NotifyRequest, ServerMessage};
 use narratix_domain::{ErrorKind, FileId, FileStatus, JobId, JobStatus, WireError};
 use narratix_store::aws::{ApiGatewayPoster, Aws, AwsSettings, DynamoStore};
 use narratix_store::ports::{
@@ -24,12 +24,17 @@ pub enum NoticeError {
     NeedsFileId(NoticeKind),
     #[error("jobDone for job {job_id} that is {status:?}, not final")]
     NotFinal { job_id: JobId, status: JobStatus },
+    /// A final notice reached some of the owner's connections but not all: it is not recorded
+    /// as sent, so a retry (or the sweep) sends it again with the same `noticeId`.
+    #[error("the final notice of job {job_id} could not be posted to {failed} connection(s)")]
+    Undelivered { job_id: JobId, failed: u32 },
 }
 
 impl NoticeError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             NoticeError::Store(error) => error.kind(),
+            NoticeError::Undelivered { .. } => ErrorKind::StorageUnavailable,
             _ => ErrorKind::InputInvalid,
         }
     }
@@ -39,16 +44,55 @@ impl From<NoticeError> for WireError {
     fn from(error: NoticeError) -> WireError {
         match error {
             NoticeError::Store(error) => error.into(),
-            other => WireError::from_error(ErrorKind::InputInvalid, &other),
+            other => WireError::from_error(other.kind(), &other),
         }
     }
 }
 
-/// How many connections got the message and how many were gone (and deleted).
+/// How many connections got the message, how many were gone (and deleted) and how many
+/// could not be reached for another reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     pub sent: u32,
     pub gone: u32,
+    #[serde(default)]
+    pub failed: u32,
+}
+
+/// How long a job's results are kept after its end (`ResultRetentionDays`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub result_seconds: i64,
+}
+
+impl Retention {
+    /// The template's default, 90 days.
+    pub const DEFAULT_DAYS: u64 = 90;
+
+    pub fn days(days: u64) -> Retention {
+        Retention {
+            result_seconds: i64::try_from(days.saturating_mul(24 * 60 * 60)).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// `NARRATIX_RESULT_RETENTION_DAYS` (default [`Retention::DEFAULT_DAYS`]).
+    pub fn from_env(env: &Env) -> Result<Retention, ConfigError> {
+        Ok(Retention::days(
+            env.positive("NARRATIX_RESULT_RETENTION_DAYS")?
+                .unwrap_or(Retention::DEFAULT_DAYS),
+        ))
+    }
+
+    /// When results of a job that ends at `now` expire (epoch seconds).
+    pub fn expires_at(&self, now: &Moment) -> i64 {
+        now.plus_seconds(self.result_seconds).epoch_seconds()
+    }
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention::days(Retention::DEFAULT_DAYS)
+    }
 }
 
 /// Sends messages to a job owner's connections.
@@ -56,6 +100,8 @@ pub struct Notifier<'a, J, C, P> {
     pub jobs: &'a J,
     pub connections: &'a C,
     pub poster: &'a P,
+    /// How long results are kept once the job's final notice is recorded.
+    pub retention: Retention,
 }
 
 impl<J, C, P> Notifier<'_, J, C, P>
@@ -111,7 +157,7 @@ where
                     job_id: job_id.clone(),
                     status: job.status,
                 })?;
-                return Ok(self.send_final_notice(&job, message, now).await?);
+                return self.send_final_notice(&job, message, now).await;
             }
             NoticeKind::JobFailed => {
                 let error = job
@@ -120,30 +166,51 @@ where
                     .unwrap_or_else(|| StoredError::new(job_errors::FAILED, "the job failed"));
                 let message = ServerMessage::JobFailed {
                     job_id: job_id.clone(),
+                    notice_id: final_notice_id(job_id),
                     error: error.error,
                     cause: error.cause,
                 };
-                return Ok(self.send_final_notice(&job, message, now).await?);
+                return self.send_final_notice(&job, message, now).await;
             }
         };
         Ok(self.deliver(&job.owner, job_id, &message, now).await?)
     }
 
-    /// Sends the job's final message once: only the caller that claims `finalNoticeAt`
-    /// delivers it. The connections are listed before the claim, so a storage failure there
-    /// leaves the notice to a retry.
+    /// Sends the job's final message unless it was recorded as sent: posts it to every
+    /// connection of the owner, then records it (`finalNoticeAt`), which also starts the
+    /// retention of the job's results. Post, then record: a crash or a failed post leaves it
+    /// unrecorded, so a retry or the sweep sends it again — with the same `noticeId`, by which
+    /// a client drops the repeat. A notice that reached every connection (or found none) is
+    /// recorded; one that did not is [`NoticeError::Undelivered`].
     pub async fn send_final_notice(
         &self,
         job: &JobItem,
         message: ServerMessage,
         now: &Moment,
-    ) -> Result<Delivery, StoreError> {
-        let connections = self.connections.connections_of(&job.owner, now).await?;
-        if !self.jobs.claim_final_notice(&job.job_id, now).await? {
+    ) -> Result<Delivery, NoticeError> {
+        if job.final_notice_at.is_some() {
             tracing::info!(job_id = %job.job_id, "final notice already sent");
             return Ok(Delivery::default());
         }
-        Ok(self.post_all(&connections, &job.job_id, &message).await)
+        let connections = self.connections.connections_of(&job.owner, now).await?;
+        let delivery = self.post_all(&connections, &job.job_id, &message).await;
+        if delivery.failed > 0 {
+            return Err(NoticeError::Undelivered {
+                job_id: job.job_id.clone(),
+                failed: delivery.failed,
+            });
+        }
+        let file_ids: Vec<FileId> = (0..usize::try_from(job.file_count).unwrap_or(0))
+            .map(FileId::at_position)
+            .collect();
+        let recorded = self
+            .jobs
+            .record_final_notice(&job.job_id, &file_ids, now, self.retention.expires_at(now))
+            .await?;
+        if !recorded {
+            tracing::info!(job_id = %job.job_id, "final notice recorded by another sender");
+        }
+        Ok(delivery)
     }
 
     /// Posts `message` to each of the owner's connections; gone ones are deleted.
@@ -191,6 +258,7 @@ where
                     }
                 }
                 Err(error @ PostError::Failed(_)) => {
+                    delivery.failed += 1;
                     let error = narratix_domain::error_chain(&error);
                     tracing::warn!(job_id = %job_id, connection_id, error, "could not post to a connection");
                 }
@@ -214,6 +282,7 @@ fn required_file_id(event: &NotifyRequest) -> Result<&FileId, NoticeError> {
 pub struct NotifierSettings {
     pub table: String,
     pub websocket_endpoint: String,
+    pub retention: Retention,
     pub aws: AwsSettings,
 }
 
@@ -222,6 +291,7 @@ impl NotifierSettings {
         Ok(NotifierSettings {
             table: env.required("TABLE_NAME")?,
             websocket_endpoint: env.required("WEBSOCKET_ENDPOINT")?,
+            retention: Retention::from_env(env)?,
             aws: AwsSettings::from_env(env)?,
         })
     }
@@ -231,6 +301,7 @@ impl NotifierSettings {
 pub struct NotifierOnAws {
     pub store: DynamoStore,
     pub poster: ApiGatewayPoster,
+    pub retention: Retention,
 }
 
 impl NotifierOnAws {
@@ -239,6 +310,7 @@ impl NotifierOnAws {
         NotifierOnAws {
             store: aws.dynamo(&settings.table),
             poster: aws.connections_api(&settings.websocket_endpoint),
+            retention: settings.retention,
         }
     }
 
@@ -247,6 +319,7 @@ impl NotifierOnAws {
             jobs: &self.store,
             connections: &self.store,
             poster: &self.poster,
+            retention: self.retention,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! in one place from the same items so the two never disagree.
 
 use narratix_domain::api::{FileView, JobSummary, JobView, Usage};
-use narratix_domain::messages::ServerMessage;
+use narratix_domain::messages::{final_notice_id, ServerMessage};
 use narratix_domain::{FileStatus, JobId, JobStatus, LabeledPair};
 use narratix_store::{FileItem, JobItem, JobSnapshot};
 
@@ -85,11 +85,13 @@ pub fn job_final(job: &JobItem) -> Option<ServerMessage> {
     Some(match (&job.status, &job.error) {
         (JobStatus::Failed, Some(error)) => ServerMessage::JobFailed {
             job_id: job.job_id.clone(),
+            notice_id: final_notice_id(&job.job_id),
             error: error.error.clone(),
             cause: error.cause.clone(),
         },
         _ => ServerMessage::JobDone {
             job_id: job.job_id.clone(),
+            notice_id: final_notice_id(&job.job_id),
             status: job.status,
             succeeded: job.succeeded,
             failed: job.failed,

@@ -1,7 +1,7 @@
 //! The shared job-end logic (aggregate, notify, reap, catch-up) over the in-memory ports.
 
-use narratix_app::lifecycle::{aggregate, reap};
-use narratix_app::notice::Notifier;
+use narratix_app::lifecycle::{aggregate, reap, sweep, SweepSettings};
+use narratix_app::notice::{NoticeError, Notifier, Retention};
 use narratix_app::views;
 use narratix_domain::messages::{NoticeKind, NotifyRequest as NotifyEvent};
 use narratix_domain::{
@@ -9,7 +9,7 @@ use narratix_domain::{
     Suggestion, TokenUsage,
 };
 use narratix_store::memory::{MemoryStore, RecordingPoster};
-use narratix_store::ports::{ConnectionStore, JobReader, JobWriter};
+use narratix_store::ports::{ConnectionStore, JobReader, JobWriter, NoticeLedger};
 use narratix_store::{Connection, FileItem, Moment, NewFile, NewJob, StoreError, StoredError};
 use serde_json::json;
 
@@ -206,6 +206,7 @@ async fn file_progress_goes_to_every_connection_of_the_owner_only() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     let delivery = notifier
         .notify(
@@ -238,6 +239,7 @@ async fn file_done_carries_pairs_or_the_error() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     notifier
         .notify(&event(NoticeKind::FileDone, Some("f1"), None), &now())
@@ -273,6 +275,7 @@ async fn gone_connections_are_deleted_and_failures_only_counted_out() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     let delivery = notifier
         .notify(
@@ -297,6 +300,7 @@ async fn gone_connections_are_deleted_and_failures_only_counted_out() {
         jobs: &store,
         connections: &store,
         poster: &failing,
+        retention: Default::default(),
     };
     let delivery = notifier
         .notify(
@@ -336,6 +340,7 @@ async fn job_done_is_sent_once() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     let first = notifier
         .notify(&event(NoticeKind::JobDone, None, None), &now())
@@ -350,7 +355,7 @@ async fn job_done_is_sent_once() {
     assert_eq!(poster.posted().len(), 2);
     assert_eq!(
         poster.posted()[0].1,
-        json!({"type": "jobDone", "jobId": "job-1", "status": "SUCCEEDED", "succeeded": 1, "failed": 0})
+        json!({"type": "jobDone", "jobId": "job-1", "noticeId": "job-1.final", "status": "SUCCEEDED", "succeeded": 1, "failed": 0})
     );
 }
 
@@ -370,6 +375,7 @@ async fn job_failed_uses_the_job_error_and_is_sent_once() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     notifier
         .notify(&event(NoticeKind::JobFailed, None, None), &now())
@@ -382,7 +388,7 @@ async fn job_failed_uses_the_job_error_and_is_sent_once() {
     assert_eq!(poster.posted().len(), 2, "two connections, one notice");
     assert_eq!(
         poster.posted()[0].1,
-        json!({"type": "jobFailed", "jobId": "job-1", "error": "States.Runtime", "cause": "bad path"})
+        json!({"type": "jobFailed", "jobId": "job-1", "noticeId": "job-1.final", "error": "States.Runtime", "cause": "bad path"})
     );
 }
 
@@ -394,6 +400,7 @@ async fn malformed_notify_events_are_input_invalid() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     for bad in [
         event(NoticeKind::FileProgress, None, Some(FileStatus::Labeling)),
@@ -418,6 +425,7 @@ async fn malformed_notify_events_are_input_invalid() {
         jobs: &empty,
         connections: &empty,
         poster: &poster,
+        retention: Default::default(),
     };
     let missing_job = notifier
         .notify(&event(NoticeKind::JobDone, None, None), &now())
@@ -434,6 +442,7 @@ async fn reaper_fails_a_running_job_and_notifies_once() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     let output = reap(&notifier, &job_id(), "ABORTED", &now())
         .await
@@ -448,7 +457,7 @@ async fn reaper_fails_a_running_job_and_notifies_once() {
     );
     assert_eq!(
         poster.posted()[0].1,
-        json!({"type": "jobFailed", "jobId": "job-1", "error": "Job.Aborted", "cause": "execution ABORTED"})
+        json!({"type": "jobFailed", "jobId": "job-1", "noticeId": "job-1.final", "error": "Job.Aborted", "cause": "execution ABORTED"})
     );
     let again = reap(&notifier, &job_id(), "ABORTED", &now())
         .await
@@ -469,6 +478,7 @@ async fn reaper_keeps_a_final_job_and_sends_its_missing_final_notice() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     let output = reap(&notifier, &job_id(), "TIMED_OUT", &now())
         .await
@@ -494,6 +504,7 @@ async fn reaper_ignores_other_statuses_and_unknown_jobs() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     let output = reap(&notifier, &job_id(), "SUCCEEDED", &now())
         .await
@@ -536,7 +547,7 @@ async fn catch_up_replays_progress_results_and_the_final_message() {
     let last = views::catch_up(&snapshot).pop().expect("messages");
     assert_eq!(
         serde_json::to_value(last).expect("json"),
-        json!({"type": "jobDone", "jobId": "job-1", "status": "PARTIAL", "succeeded": 1, "failed": 2})
+        json!({"type": "jobDone", "jobId": "job-1", "noticeId": "job-1.final", "status": "PARTIAL", "succeeded": 1, "failed": 2})
     );
 }
 
@@ -589,4 +600,215 @@ async fn mark_started_moves_created_to_running_once_and_drops_the_expiry() {
         .await
         .expect_err("exists");
     assert!(matches!(duplicate, StoreError::JobExists(_)));
+}
+
+#[tokio::test]
+async fn the_final_notice_is_recorded_only_after_it_was_posted() {
+    // It was claimed first: a post that failed (or a crash after the claim) lost it for good.
+    let store = store_with_job(2).await;
+    set_file(&store, "f1", FileStatus::Succeeded).await;
+    set_file(&store, "f2", FileStatus::Failed).await;
+    aggregate(&store, &job_id(), &now())
+        .await
+        .expect("aggregate");
+    let failing = RecordingPoster::new().with_failing("c2");
+    let notifier = Notifier {
+        jobs: &store,
+        connections: &store,
+        poster: &failing,
+        retention: Retention::days(7),
+    };
+    let error = notifier
+        .notify(&event(NoticeKind::JobDone, None, None), &now())
+        .await
+        .expect_err("one connection failed");
+    assert!(matches!(error, NoticeError::Undelivered { failed: 1, .. }));
+    assert_eq!(
+        narratix_domain::WireError::from(error).name(),
+        "Storage.Unavailable",
+        "the state machine retries it"
+    );
+    let job = store.job(&job_id()).await.expect("read").expect("job");
+    assert_eq!(job.final_notice_at, None, "not recorded: a retry sends it");
+    assert!(store.is_open(&job_id()), "still on the sweep's index");
+
+    // The retry reaches both; the client drops the repeat on c1 by its noticeId.
+    let poster = RecordingPoster::new();
+    let notifier = Notifier {
+        poster: &poster,
+        ..notifier
+    };
+    let delivery = notifier
+        .notify(&event(NoticeKind::JobDone, None, None), &now())
+        .await
+        .expect("retry");
+    assert_eq!(delivery.sent, 2);
+    let ids: Vec<_> = failing
+        .posted()
+        .iter()
+        .chain(poster.posted().iter())
+        .map(|(_, message)| message["noticeId"].clone())
+        .collect();
+    assert!(ids.iter().all(|id| *id == json!("job-1.final")), "{ids:?}");
+    let job = store.job(&job_id()).await.expect("read").expect("job");
+    assert!(job.final_notice_at.is_some());
+    assert!(!store.is_open(&job_id()));
+}
+
+#[tokio::test]
+async fn a_jobs_end_starts_the_retention_of_its_results() {
+    // Start dropped the expiry and nothing set it again: pairs were kept forever.
+    let store = store_with_job(2).await;
+    set_file(&store, "f1", FileStatus::Succeeded).await;
+    set_file(&store, "f2", FileStatus::Succeeded).await;
+    assert_eq!(
+        store.expires_at(&job_id()),
+        None,
+        "a running job does not expire"
+    );
+    aggregate(&store, &job_id(), &now())
+        .await
+        .expect("aggregate");
+    let poster = RecordingPoster::new();
+    let notifier = Notifier {
+        jobs: &store,
+        connections: &store,
+        poster: &poster,
+        retention: Retention::days(90),
+    };
+    notifier
+        .notify(&event(NoticeKind::JobDone, None, None), &now())
+        .await
+        .expect("notify");
+    let expected = Some(1_795_000_000 + 90 * 86_400);
+    assert_eq!(store.expires_at(&job_id()), expected);
+    for file in ["f1", "f2"] {
+        let file_id = narratix_domain::FileId::parse(file).expect("id");
+        assert_eq!(
+            store.file_expires_at(&job_id(), &file_id),
+            expected,
+            "{file}"
+        );
+    }
+}
+
+fn settings() -> SweepSettings {
+    SweepSettings {
+        job_timeout_seconds: 7200,
+        grace_seconds: 600,
+        batch: 100,
+    }
+}
+
+#[tokio::test]
+async fn the_sweep_ends_a_job_no_path_ended_and_sends_a_missing_notice_once() {
+    let store = store_with_job(1).await;
+    let poster = RecordingPoster::new();
+    let notifier = Notifier {
+        jobs: &store,
+        connections: &store,
+        poster: &poster,
+        retention: Retention::days(90),
+    };
+    // Started 3 h ago and still RUNNING: the reaper's event was lost.
+    store.open_since(&job_id(), &now().plus_seconds(-3 * 3600).rfc3339());
+    // A second job, final, whose notice failed on the success path (the execution SUCCEEDED,
+    // so no reaper): it ended 20 min ago.
+    let done = JobId::parse("job-2").expect("id");
+    store
+        .create_job(&NewJob {
+            job_id: done.clone(),
+            owner: "alice".into(),
+            created_at: now().rfc3339(),
+            expires_at: 0,
+            files: vec![],
+        })
+        .await
+        .expect("create");
+    store.mark_started(&done, &[], &now()).await.expect("start");
+    store.open_since(&done, &now().plus_seconds(-1800).rfc3339());
+    store
+        .finish(
+            &narratix_domain::messages::JobTally {
+                job_id: done.clone(),
+                status: JobStatus::Succeeded,
+                succeeded: 1,
+                failed: 0,
+            },
+            &now().plus_seconds(-1200),
+        )
+        .await
+        .expect("finish");
+    // A third, started 5 min ago: left to the pipeline.
+    let fresh = JobId::parse("job-3").expect("id");
+    store
+        .create_job(&NewJob {
+            job_id: fresh.clone(),
+            owner: "alice".into(),
+            created_at: now().rfc3339(),
+            expires_at: 0,
+            files: vec![],
+        })
+        .await
+        .expect("create");
+    store
+        .mark_started(&fresh, &[], &now())
+        .await
+        .expect("start");
+    store.open_since(&fresh, &now().plus_seconds(-300).rfc3339());
+
+    let output = sweep(&notifier, &settings(), &now()).await.expect("sweep");
+    assert_eq!(
+        (output.looked_at, output.timed_out, output.notices),
+        (2, 1, 2)
+    );
+    let stuck = store.job(&job_id()).await.expect("read").expect("job");
+    assert_eq!(stuck.status, JobStatus::Failed);
+    assert_eq!(
+        stuck.error.as_ref().map(|e| e.error.as_str()),
+        Some("Job.TimedOut")
+    );
+    let messages: Vec<_> = poster.posted().into_iter().map(|(_, m)| m).collect();
+    assert_eq!(messages.len(), 4, "two connections, two jobs: {messages:?}");
+    assert!(messages
+        .iter()
+        .any(|m| m["type"] == "jobFailed" && m["jobId"] == "job-1"));
+    assert!(messages
+        .iter()
+        .any(|m| m["type"] == "jobDone" && m["jobId"] == "job-2"));
+    assert_eq!(
+        store.job(&fresh).await.expect("read").expect("job").status,
+        JobStatus::Running
+    );
+    // Once recorded, a second sweep has nothing to do.
+    let again = sweep(&notifier, &settings(), &now()).await.expect("sweep");
+    assert_eq!((again.looked_at, again.notices), (0, 0));
+    assert_eq!(poster.posted().len(), 4);
+}
+
+#[tokio::test]
+async fn a_sweep_that_cannot_post_leaves_the_job_for_the_next_one() {
+    let store = store_with_job(1).await;
+    set_file(&store, "f1", FileStatus::Succeeded).await;
+    aggregate(&store, &job_id(), &now().plus_seconds(-1200))
+        .await
+        .expect("aggregate");
+    store.open_since(&job_id(), &now().plus_seconds(-1800).rfc3339());
+    let failing = RecordingPoster::new().with_failing("c1");
+    let notifier = Notifier {
+        jobs: &store,
+        connections: &store,
+        poster: &failing,
+        retention: Retention::days(90),
+    };
+    let output = sweep(&notifier, &settings(), &now()).await.expect("sweep");
+    assert_eq!((output.notices, output.failures), (0, 1));
+    assert!(store.is_open(&job_id()));
+    assert!(
+        !store
+            .record_final_notice(&job_id(), &[], &now(), 0)
+            .await
+            .expect("record")
+            || true
+    );
 }

@@ -116,6 +116,7 @@ async fn every_message_the_server_sends_matches_the_schema() {
         jobs: &store,
         connections: &store,
         poster: &poster,
+        retention: Default::default(),
     };
     let event = |kind, file: Option<&str>, stage| NotifyEvent {
         job_id: job_id.clone(),
@@ -154,7 +155,8 @@ async fn every_message_the_server_sends_matches_the_schema() {
     store.put_file(&job_id, f3);
     let other = JobId::parse("job-2").expect("id");
     let done = ServerMessage::JobDone {
-        job_id: other,
+        notice_id: narratix_domain::messages::final_notice_id(&other),
+        job_id: other.clone(),
         status: aggregate(&store, &job_id, &now)
             .await
             .expect("final")
@@ -162,7 +164,8 @@ async fn every_message_the_server_sends_matches_the_schema() {
         succeeded: 1,
         failed: 2,
     };
-    notifier.reply("c1", &[done]).await.expect("reply");
+    let deleted = ServerMessage::JobDeleted { job_id: other };
+    notifier.reply("c1", &[done, deleted]).await.expect("reply");
 
     let validator = validator_for(None);
     let posted = poster.posted();
@@ -179,6 +182,7 @@ async fn every_message_the_server_sends_matches_the_schema() {
             "error",
             "fileDone",
             "fileProgress",
+            "jobDeleted",
             "jobDone",
             "jobFailed",
             "subscribed"

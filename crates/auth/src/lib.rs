@@ -1,12 +1,15 @@
 //! JWT verification for the Narratix APIs and dev tokens for the local stack.
 //!
-//! Production tokens are RS256, verified with the issuer's JWKS (fetched once, refreshed when
-//! a token names an unknown key id). The local stack's own issuer signs HS256 with a shared
+//! Production tokens are RS256, verified with the issuer's JWKS: cached for [`JWKS_TTL`] (a key
+//! the issuer removed stops being trusted then), refetched early when a token names an unknown
+//! key id — at most once per [`JWKS_MIN_REFETCH`], so tokens with made-up key ids cannot make
+//! every request fetch. The local stack's own issuer signs HS256 with a shared
 //! secret (`NARRATIX_DEV_JWT_SECRET`); [`mint_dev_token`] makes such tokens. Every token must
-//! carry the configured issuer and audience, a subject and an unexpired `exp`. The algorithm
+//! carry the configured issuer and audience, a subject and an unexpired `exp`; an `nbf` in the
+//! future is refused. The algorithm
 //! is fixed by the key source, never taken from the token.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -178,12 +181,44 @@ impl VerifierConfig {
 /// The local dev issuer's shared secret.
 pub const ENV_DEV_SECRET: &str = "NARRATIX_DEV_JWT_SECRET";
 
+/// How long a fetched JWKS is trusted before it is fetched again.
+pub const JWKS_TTL: Duration = Duration::from_secs(600);
+/// The least time between two fetches caused by unknown key ids.
+pub const JWKS_MIN_REFETCH: Duration = Duration::from_secs(30);
+
+/// When the JWKS is fetched again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JwksRefresh {
+    /// A JWKS older than this is fetched again before use.
+    pub ttl: Duration,
+    /// An unknown key id fetches again only if the last fetch is at least this old.
+    pub min_refetch: Duration,
+}
+
+impl Default for JwksRefresh {
+    fn default() -> JwksRefresh {
+        JwksRefresh {
+            ttl: JWKS_TTL,
+            min_refetch: JWKS_MIN_REFETCH,
+        }
+    }
+}
+
+struct CachedKeys {
+    keys: JwkSet,
+    /// The last successful fetch (the TTL runs from it); `None` for a fixed key set.
+    fetched_at: Option<Instant>,
+    /// The last fetch tried, successful or not (the rate limit runs from it).
+    tried_at: Option<Instant>,
+}
+
 enum Keys {
     Shared(DecodingKey),
     Jwks {
         url: Option<String>,
         http: reqwest::Client,
-        cached: RwLock<JwkSet>,
+        cached: RwLock<CachedKeys>,
+        refresh: JwksRefresh,
     },
 }
 
@@ -206,7 +241,12 @@ impl Verifier {
                     .timeout(Duration::from_secs(5))
                     .build()
                     .unwrap_or_default(),
-                cached: RwLock::new(JwkSet { keys: Vec::new() }),
+                cached: RwLock::new(CachedKeys {
+                    keys: JwkSet { keys: Vec::new() },
+                    fetched_at: None,
+                    tried_at: None,
+                }),
+                refresh: JwksRefresh::default(),
             },
         };
         Verifier {
@@ -224,9 +264,22 @@ impl Verifier {
             keys: Keys::Jwks {
                 url: None,
                 http: reqwest::Client::new(),
-                cached: RwLock::new(keys),
+                cached: RwLock::new(CachedKeys {
+                    keys,
+                    fetched_at: None,
+                    tried_at: None,
+                }),
+                refresh: JwksRefresh::default(),
             },
         }
+    }
+
+    /// The same verifier with other JWKS refresh times (a dev-secret verifier is unchanged).
+    pub fn with_refresh(mut self, times: JwksRefresh) -> Verifier {
+        if let Keys::Jwks { refresh, .. } = &mut self.keys {
+            *refresh = times;
+        }
+        self
     }
 
     fn validation(&self, algorithm: Algorithm) -> Validation {
@@ -234,6 +287,7 @@ impl Verifier {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation
     }
 
@@ -253,12 +307,17 @@ impl Verifier {
                     .map_err(rejected)?
                     .claims
             }
-            Keys::Jwks { url, http, cached } => {
+            Keys::Jwks {
+                url,
+                http,
+                cached,
+                refresh,
+            } => {
                 if header.alg != Algorithm::RS256 {
                     return Err(AuthError::Rejected("algorithm not accepted"));
                 }
                 let key = self
-                    .jwks_key(header.kid.as_deref(), url.as_deref(), http, cached)
+                    .jwks_key(header.kid.as_deref(), url.as_deref(), http, cached, refresh)
                     .await?;
                 jsonwebtoken::decode::<Claims>(token, &key, &self.validation(Algorithm::RS256))
                     .map_err(rejected)?
@@ -276,17 +335,41 @@ impl Verifier {
         kid: Option<&str>,
         url: Option<&str>,
         http: &reqwest::Client,
-        cached: &RwLock<JwkSet>,
+        cached: &RwLock<CachedKeys>,
+        refresh: &JwksRefresh,
     ) -> Result<DecodingKey, AuthError> {
-        if let Some(key) = find_key(&*cached.read().await, kid)? {
-            return Ok(key);
-        }
+        let older_than =
+            |at: Option<Instant>, age: Duration| at.is_none_or(|at| at.elapsed() >= age);
         let Some(url) = url else {
-            return Err(AuthError::UnknownKey);
+            // A fixed key set: never fetched, never stale.
+            return find_key(&cached.read().await.keys, kid)?.ok_or(AuthError::UnknownKey);
         };
+        {
+            let cache = cached.read().await;
+            let fresh = !older_than(cache.fetched_at, refresh.ttl);
+            if fresh {
+                if let Some(key) = find_key(&cache.keys, kid)? {
+                    return Ok(key);
+                }
+            }
+            if !older_than(cache.tried_at, refresh.min_refetch) {
+                // Fetched (or tried) a moment ago: no fetch per request.
+                return Err(if fresh {
+                    AuthError::UnknownKey
+                } else {
+                    AuthError::KeysUnavailable {
+                        what: "the JWKS is stale and its last fetch failed",
+                        source: "retried after the refetch interval".into(),
+                    }
+                });
+            }
+        }
+        let mut cache = cached.write().await;
+        cache.tried_at = Some(Instant::now());
         let fresh = fetch_jwks(http, url).await?;
         let key = find_key(&fresh, kid)?;
-        *cached.write().await = fresh;
+        cache.keys = fresh;
+        cache.fetched_at = Some(Instant::now());
         key.ok_or(AuthError::UnknownKey)
     }
 }

@@ -2,7 +2,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use narratix_auth::{bearer_token, mint_dev_token, AuthError, KeySource, Verifier, VerifierConfig};
+use narratix_auth::{
+    bearer_token, mint_dev_token, AuthError, JwksRefresh, KeySource, Verifier, VerifierConfig,
+};
 use narratix_domain::config::Env;
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -235,4 +237,81 @@ fn bearer_header_parsing() {
     assert_eq!(bearer_token("Basic abc"), None);
     assert_eq!(bearer_token("Bearer "), None);
     assert_eq!(bearer_token(""), None);
+}
+
+#[tokio::test]
+async fn a_token_not_valid_yet_is_rejected() {
+    let mut claims = good_claims("frank");
+    claims["nbf"] = json!(now() + 3600);
+    assert!(matches!(
+        dev_verifier().verify(&hs256_token(SECRET, claims)).await,
+        Err(AuthError::Rejected("token not valid yet"))
+    ));
+    let mut claims = good_claims("frank");
+    claims["nbf"] = json!(now() - 10);
+    assert!(dev_verifier()
+        .verify(&hs256_token(SECRET, claims))
+        .await
+        .is_ok());
+}
+
+fn jwks_verifier(server: &MockServer, refresh: JwksRefresh) -> Verifier {
+    Verifier::new(VerifierConfig {
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+        keys: KeySource::JwksUrl(format!("{}/jwks", server.uri())),
+    })
+    .with_refresh(refresh)
+}
+
+#[tokio::test]
+async fn unknown_key_ids_do_not_fetch_the_jwks_on_every_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(JWKS, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let verifier = jwks_verifier(&server, JwksRefresh::default());
+    for i in 0..20 {
+        let token = rs256_token(&format!("made-up-{i}"), good_claims("mallory"));
+        assert!(matches!(
+            verifier.verify(&token).await,
+            Err(AuthError::UnknownKey)
+        ));
+    }
+    // The one fetch still serves real keys.
+    assert!(verifier
+        .verify(&rs256_token("test-key-1", good_claims("carol")))
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn a_key_the_issuer_removed_is_not_trusted_past_the_ttl() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(JWKS, "application/json"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(r#"{"keys": []}"#, "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let verifier = jwks_verifier(
+        &server,
+        JwksRefresh {
+            ttl: Duration::ZERO,
+            min_refetch: Duration::ZERO,
+        },
+    );
+    let token = || rs256_token("test-key-1", good_claims("carol"));
+    assert!(verifier.verify(&token()).await.is_ok());
+    assert!(matches!(
+        verifier.verify(&token()).await,
+        Err(AuthError::UnknownKey)
+    ));
 }

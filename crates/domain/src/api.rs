@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{FileId, FileStatus, JobId, JobStatus, LabeledPair, Prefill, TokenUsage};
 
-/// Largest PDF the API accepts, in bytes.
-pub const MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024;
+pub use crate::MAX_UPLOAD_BYTES;
 
 macro_rules! api_error_names {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal, $status:literal; )+) => {
@@ -48,6 +47,8 @@ api_error_names! {
     AuthUnauthorized => "Auth.Unauthorized", 401;
     /// No such job — or another user's (the two are indistinguishable).
     JobNotFound => "Job.NotFound", 404;
+    /// The job is running: it can be deleted once it has ended.
+    JobRunning => "Job.Running", 409;
     /// A file was not uploaded before the start.
     UploadMissing => "Upload.Missing", 409;
     /// A file is over [`MAX_UPLOAD_BYTES`].
@@ -56,6 +57,9 @@ api_error_names! {
     UploadNotPdf => "Upload.NotPdf", 422;
     /// An upload's size is not the declared one.
     UploadSizeMismatch => "Upload.SizeMismatch", 422;
+    /// One of the user's quotas (running jobs, jobs or files per day) is used up; the
+    /// response's `Retry-After` says when to try again.
+    QuotaExceeded => "Quota.Exceeded", 429;
     /// A bug on our side.
     InternalError => "Internal.Error", 500;
     /// A service we depend on failed; retry shortly.

@@ -143,13 +143,17 @@ pub struct InvalidObjectKey;
 impl ObjectKey {
     /// Uploaded PDFs: `uploads/{jobId}/{fileId}.pdf`.
     pub const UPLOADS_PREFIX: &'static str = "uploads/";
+    /// The start's copy of each upload, which the user's upload URL cannot write:
+    /// `inputs/{jobId}/{fileId}.pdf`. The pipeline reads only these.
+    pub const INPUTS_PREFIX: &'static str = "inputs/";
     /// Extracted text: `text/{jobId}/{fileId}.txt`.
     pub const TEXT_PREFIX: &'static str = "text/";
     /// Results too large for the table: `results/{jobId}/{fileId}.json`.
     pub const RESULTS_PREFIX: &'static str = "results/";
     /// Every prefix the pipeline writes under (the bucket's lifecycle rules name them).
-    pub const PREFIXES: [&'static str; 3] = [
+    pub const PREFIXES: [&'static str; 4] = [
         ObjectKey::UPLOADS_PREFIX,
+        ObjectKey::INPUTS_PREFIX,
         ObjectKey::TEXT_PREFIX,
         ObjectKey::RESULTS_PREFIX,
     ];
@@ -161,6 +165,23 @@ impl ObjectKey {
             "{}{job_id}/{file_id}.pdf",
             ObjectKey::UPLOADS_PREFIX
         ))
+    }
+
+    pub fn input(job_id: &JobId, file_id: &FileId) -> ObjectKey {
+        ObjectKey(format!(
+            "{}{job_id}/{file_id}.pdf",
+            ObjectKey::INPUTS_PREFIX
+        ))
+    }
+
+    /// Every key a file of a job may have (upload, input copy, text, large result).
+    pub fn all_of(job_id: &JobId, file_id: &FileId) -> [ObjectKey; 4] {
+        [
+            ObjectKey::upload(job_id, file_id),
+            ObjectKey::input(job_id, file_id),
+            ObjectKey::text(job_id, file_id),
+            ObjectKey::result(job_id, file_id),
+        ]
     }
 
     pub fn text(job_id: &JobId, file_id: &FileId) -> ObjectKey {

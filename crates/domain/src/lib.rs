@@ -23,6 +23,8 @@ pub use category::Category;
 pub use error::{error_chain, ErrorKind, RetryClass, WireError};
 pub use ids::{FileId, InvalidFileId, InvalidJobId, InvalidObjectKey, JobId, ObjectKey};
 pub use length::{describe_length, AnswerLength, LengthLimit, LengthUnit, Spaces};
-pub use model::{FileStatus, JobStatus, LabeledPair, TokenUsage, MAX_FILES_PER_JOB};
+pub use model::{
+    FileStatus, JobStatus, LabeledPair, TokenUsage, MAX_FILES_PER_JOB, MAX_UPLOAD_BYTES,
+};
 pub use prefill::{Half, Prefill, Suggestion};
 pub use text::one_line;

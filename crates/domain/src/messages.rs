@@ -206,21 +206,28 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         prefill: Option<Box<Prefill>>,
     },
-    /// The job is final with its files' counts.
+    /// The job is final with its files' counts. `noticeId` is the same on every delivery of
+    /// the job's final notice (a retry, the sweep, a subscriber's catch-up): a client shows
+    /// the first and drops the others.
     #[serde(rename_all = "camelCase")]
     JobDone {
         job_id: JobId,
+        notice_id: String,
         status: JobStatus,
         succeeded: u32,
         failed: u32,
     },
-    /// The job itself failed (not just its files).
+    /// The job itself failed (not just its files); `noticeId` as for `jobDone`.
     #[serde(rename_all = "camelCase")]
     JobFailed {
         job_id: JobId,
+        notice_id: String,
         error: String,
         cause: String,
     },
+    /// The job was deleted by its owner: its items and objects are gone.
+    #[serde(rename_all = "camelCase")]
+    JobDeleted { job_id: JobId },
     /// Answer to `subscribe`: the job's status now; replayed file and job messages follow.
     #[serde(rename_all = "camelCase")]
     Subscribed { job_id: JobId, status: JobStatus },
@@ -228,6 +235,11 @@ pub enum ServerMessage {
     /// [`crate::api::ApiErrorName`].
     #[serde(rename_all = "camelCase")]
     Error { error: String, message: String },
+}
+
+/// The id every delivery of a job's final notice carries (`noticeId`).
+pub fn final_notice_id(job_id: &JobId) -> String {
+    format!("{job_id}.final")
 }
 
 impl ServerMessage {
@@ -254,6 +266,7 @@ impl ServerMessage {
             | ServerMessage::FileDone { job_id, .. }
             | ServerMessage::JobDone { job_id, .. }
             | ServerMessage::JobFailed { job_id, .. }
+            | ServerMessage::JobDeleted { job_id }
             | ServerMessage::Subscribed { job_id, .. } => Some(job_id),
             ServerMessage::Error { .. } => None,
         }
@@ -343,6 +356,7 @@ mod tests {
     #[test]
     fn server_messages_are_tagged_by_type() {
         let message = ServerMessage::JobDone {
+            notice_id: final_notice_id(&JobId::parse("j").expect("id")),
             job_id: JobId::parse("j").expect("id"),
             status: JobStatus::Partial,
             succeeded: 2,

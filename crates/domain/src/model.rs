@@ -5,6 +5,10 @@ use crate::{AnswerLength, Category, LengthLimit};
 /// A job holds at most this many PDFs.
 pub const MAX_FILES_PER_JOB: usize = 3;
 
+/// Largest PDF a job takes, in bytes (5 MiB): what `POST /jobs` signs, what the start checks,
+/// what the extract step accepts and what the OpenAPI document states — one number for all.
+pub const MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024;
+
 /// Where a job stands. `SUCCEEDED`, `PARTIAL` and `FAILED` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -7,7 +7,8 @@ use crate::ExtractError;
 /// Limits applied to every file. The defaults suit a Lambda with 1 GiB of memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest accepted file, in bytes (`NARRATIX_MAX_BYTES`, default 5 MB).
+    /// Largest accepted file, in bytes (`NARRATIX_MAX_BYTES`, default
+    /// [`narratix_domain::MAX_UPLOAD_BYTES`], the size the API signs uploads for).
     pub max_bytes: usize,
     /// Most pages, counted in the real page tree (`NARRATIX_MAX_PAGES`, default 30).
     pub max_pages: usize,
@@ -28,7 +29,7 @@ const MIB: u64 = 1024 * 1024;
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_bytes: 5_000_000,
+            max_bytes: usize::try_from(narratix_domain::MAX_UPLOAD_BYTES).unwrap_or(usize::MAX),
             max_pages: 30,
             max_chars: 20_000,
             max_decompressed_bytes: 64 * MIB,
@@ -114,7 +115,7 @@ mod tests {
     fn defaults_match_the_issue() {
         let limits = from(&[]).expect("defaults");
         assert_eq!(limits, Limits::default());
-        assert_eq!(limits.max_bytes, 5_000_000);
+        assert_eq!(limits.max_bytes as u64, narratix_domain::MAX_UPLOAD_BYTES);
         assert_eq!(limits.max_pages, 30);
         assert_eq!(limits.max_chars, 20_000);
     }

@@ -201,11 +201,29 @@ fn classify(err: ParseError) -> ExtractError {
     match err {
         ParseError::EmptyFile => ExtractError::NotPdf("the file is empty".into()),
         ParseError::StreamDecodeError(message) if is_resource_limit(&message) => {
-            ExtractError::TooLarge(format!(
-                "a stream inflates past the parser's limit ({message})"
-            ))
+            ExtractError::TooLarge("a stream inflates past the parser's limit".into())
         }
-        other => ExtractError::Corrupt(other.to_string()),
+        other => ExtractError::Corrupt(format!(
+            "the PDF parser could not read it ({})",
+            parse_error_kind(&other)
+        )),
+    }
+}
+
+/// The parser error's kind (its variant name), never its message: messages such as
+/// "expected …, found …" quote the document's own bytes, which must not reach a cause (the
+/// execution history, the user's screen, the logs).
+fn parse_error_kind(err: &ParseError) -> String {
+    let debug = format!("{err:?}");
+    let kind: String = debug
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .take(40)
+        .collect();
+    if kind.is_empty() {
+        "unknown".into()
+    } else {
+        kind
     }
 }
 
@@ -265,6 +283,32 @@ mod tests {
                 other => panic!("{expect}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn parser_errors_become_causes_in_our_own_words() {
+        let secret = "지원 동기는 제가 3년 동안";
+        for err in [
+            ParseError::UnexpectedToken {
+                expected: "dictionary".into(),
+                found: secret.into(),
+            },
+            ParseError::SyntaxError {
+                position: 7,
+                message: format!("bad token {secret}"),
+            },
+            ParseError::MissingKey(secret.into()),
+            ParseError::StreamDecodeError(format!("exceeds limit near {secret}")),
+        ] {
+            let cause = classify(err).to_string();
+            assert!(!cause.contains(secret), "{cause}");
+            assert!(!cause.contains("지원"), "{cause}");
+        }
+        assert_eq!(
+            classify(ParseError::MissingKey("x".into())).to_string(),
+            ExtractError::Corrupt("the PDF parser could not read it (MissingKey)".into())
+                .to_string()
+        );
     }
 
     #[test]

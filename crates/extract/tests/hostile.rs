@@ -111,6 +111,32 @@ fn a_file_over_five_megabytes_is_too_large() {
     assert_eq!(got, "Extract.TooLarge");
 }
 
+/// A PDF of exactly `size` bytes: the base document padded with a comment.
+fn pdf_of_exactly(base: &[u8], size: usize) -> Vec<u8> {
+    let overhead = oversize_pdf(base, 0).len();
+    let pdf = oversize_pdf(base, size - overhead);
+    assert_eq!(pdf.len(), size);
+    pdf
+}
+
+#[test]
+fn the_largest_file_the_api_signs_extracts_and_one_byte_more_does_not() {
+    // The API signs uploads up to MAX_UPLOAD_BYTES; extraction with its default limits must
+    // take every such file (it refused anything over 5,000,000 bytes while the API signed
+    // 5,242,880).
+    let base = std::fs::read(repo_root().join("tests/fixtures/hostile/base.pdf")).expect("base");
+    let largest = usize::try_from(narratix_domain::MAX_UPLOAD_BYTES).expect("fits");
+    for (size, expected) in [(largest, "text"), (largest + 1, "Extract.TooLarge")] {
+        let file = tempfile::Builder::new()
+            .suffix(".pdf")
+            .tempfile()
+            .expect("temp file");
+        std::fs::write(file.path(), pdf_of_exactly(&base, size)).expect("write");
+        let (got, _) = outcome(file.path(), "exactly the upload limit");
+        assert_eq!(got, expected, "{size} bytes");
+    }
+}
+
 #[test]
 fn the_same_oversize_file_extracts_when_the_byte_limit_allows_it() {
     // Proves the oversize file is a valid PDF: only the limit refuses it.

@@ -18,6 +18,6 @@ pub mod schema;
 pub use error::{BoxError, Missing, StoreError};
 pub use model::{
     job_errors, Capped, Connection, FileItem, FileResult, JobItem, JobSnapshot, NewFile, NewJob,
-    PutOutcome, SaveOutcome, StoredError, StoredPairs,
+    OpenJob, PutOutcome, QuotaOutcome, QuotaTake, SaveOutcome, StoredError, StoredPairs,
 };
 pub use moment::Moment;

@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use narratix_domain::messages::{JobTally, LabelTaskOutput};
-use narratix_domain::{FileId, JobId, JobStatus, ObjectKey};
+use narratix_domain::{FileId, FileStatus, JobId, JobStatus, ObjectKey};
 
 use crate::error::Missing;
 use crate::ports::{
-    ConnectionPoster, ConnectionStore, FileResults, JobReader, JobWriter, NoticeLedger,
-    ObjectReader, ObjectWriter, PostError, PresignedPut, UploadUrls,
+    ConnectionPoster, ConnectionStore, DailyQuota, FileResults, JobEraser, JobReader, JobWriter,
+    NoticeLedger, ObjectCopier, ObjectEraser, ObjectReader, ObjectWriter, OpenJobs, PostError,
+    PresignedPut, UploadUrls,
 };
 use crate::{
-    Capped, Connection, FileItem, FileResult, JobItem, JobSnapshot, Moment, NewJob, PutOutcome,
-    SaveOutcome, StoreError, StoredError, StoredPairs,
+    Capped, Connection, FileItem, FileResult, JobItem, JobSnapshot, Moment, NewJob, OpenJob,
+    PutOutcome, QuotaOutcome, QuotaTake, SaveOutcome, StoreError, StoredError, StoredPairs,
 };
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -27,7 +28,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 struct StoredJob {
     item: JobItem,
     expires_at: Option<i64>,
-    files: BTreeMap<FileId, FileItem>,
+    /// `openSk` while the job is on the sweep's index.
+    open_since: Option<String>,
+    files: BTreeMap<FileId, (FileItem, Option<i64>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ struct OwnerEntry {
 #[derive(Default)]
 struct Tables {
     jobs: BTreeMap<JobId, StoredJob>,
+    /// (owner, day) → (jobs, files).
+    quotas: BTreeMap<(String, String), (u32, u32)>,
     connections: BTreeMap<String, Connection>,
     owner_connections: BTreeMap<(String, String), OwnerEntry>,
 }
@@ -57,7 +62,8 @@ impl MemoryStore {
     /// Replaces a file item, as the state machine and the workers would.
     pub fn put_file(&self, job_id: &JobId, file: FileItem) {
         if let Some(job) = lock(&self.tables).jobs.get_mut(job_id) {
-            job.files.insert(file.file_id.clone(), file);
+            let expires_at = job.files.get(&file.file_id).and_then(|(_, at)| *at);
+            job.files.insert(file.file_id.clone(), (file, expires_at));
         }
     }
 
@@ -67,6 +73,7 @@ impl MemoryStore {
         let entry = tables.jobs.entry(item.job_id.clone()).or_insert(StoredJob {
             item: item.clone(),
             expires_at: None,
+            open_since: None,
             files: BTreeMap::new(),
         });
         entry.item = item;
@@ -78,6 +85,30 @@ impl MemoryStore {
             .jobs
             .get(job_id)
             .and_then(|job| job.expires_at)
+    }
+
+    /// A file's expiry, if it has one.
+    pub fn file_expires_at(&self, job_id: &JobId, file_id: &FileId) -> Option<i64> {
+        lock(&self.tables)
+            .jobs
+            .get(job_id)
+            .and_then(|job| job.files.get(file_id))
+            .and_then(|(_, at)| *at)
+    }
+
+    /// Whether the job is on the sweep's index.
+    pub fn is_open(&self, job_id: &JobId) -> bool {
+        lock(&self.tables)
+            .jobs
+            .get(job_id)
+            .is_some_and(|job| job.open_since.is_some())
+    }
+
+    /// Puts a job on the sweep's index as if it started at `started_at` (RFC 3339).
+    pub fn open_since(&self, job_id: &JobId, started_at: &str) {
+        if let Some(job) = lock(&self.tables).jobs.get_mut(job_id) {
+            job.open_since = Some(started_at.to_owned());
+        }
     }
 
     /// The job a connection follows, if any.
@@ -112,13 +143,19 @@ impl JobWriter for MemoryStore {
         let files = job
             .files
             .iter()
-            .map(|file| (file.file_id.clone(), FileItem::pending(file)))
+            .map(|file| {
+                (
+                    file.file_id.clone(),
+                    (FileItem::pending(file), Some(job.expires_at)),
+                )
+            })
             .collect();
         tables.jobs.insert(
             job.job_id.clone(),
             StoredJob {
                 item,
                 expires_at: Some(job.expires_at),
+                open_since: None,
                 files,
             },
         );
@@ -136,7 +173,16 @@ impl JobWriter for MemoryStore {
             .jobs
             .get_mut(job_id)
             .ok_or_else(|| StoreError::NotFound(Missing::Job(job_id.clone())))?;
+        for (file, expires_at) in job.files.values_mut() {
+            if !matches!(file.status, FileStatus::Succeeded | FileStatus::Failed) {
+                *expires_at = None;
+            }
+        }
+        if job.item.status.is_final() {
+            return Ok(false);
+        }
         job.expires_at = None;
+        job.open_since.get_or_insert_with(|| now.rfc3339());
         if job.item.status != JobStatus::Created {
             return Ok(false);
         }
@@ -192,7 +238,7 @@ impl JobReader for MemoryStore {
     async fn snapshot(&self, job_id: &JobId) -> Result<Option<JobSnapshot>, StoreError> {
         Ok(lock(&self.tables).jobs.get(job_id).map(|job| JobSnapshot {
             job: job.item.clone(),
-            files: job.files.values().cloned().collect(),
+            files: job.files.values().map(|(file, _)| file.clone()).collect(),
         }))
     }
 
@@ -212,7 +258,13 @@ impl JobReader for MemoryStore {
 
 #[async_trait]
 impl NoticeLedger for MemoryStore {
-    async fn claim_final_notice(&self, job_id: &JobId, now: &Moment) -> Result<bool, StoreError> {
+    async fn record_final_notice(
+        &self,
+        job_id: &JobId,
+        file_ids: &[FileId],
+        now: &Moment,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
         let mut tables = lock(&self.tables);
         let Some(job) = tables.jobs.get_mut(job_id) else {
             return Ok(false);
@@ -221,7 +273,72 @@ impl NoticeLedger for MemoryStore {
             return Ok(false);
         }
         job.item.final_notice_at = Some(now.rfc3339());
+        job.expires_at = Some(expires_at);
+        job.open_since = None;
+        for file_id in file_ids {
+            if let Some((_, at)) = job.files.get_mut(file_id) {
+                *at = Some(expires_at);
+            }
+        }
         Ok(true)
+    }
+}
+
+#[async_trait]
+impl OpenJobs for MemoryStore {
+    async fn open_jobs(
+        &self,
+        started_before: &Moment,
+        limit: u32,
+    ) -> Result<Vec<OpenJob>, StoreError> {
+        let before = started_before.rfc3339();
+        let mut open: Vec<OpenJob> = lock(&self.tables)
+            .jobs
+            .values()
+            .filter_map(|job| {
+                job.open_since
+                    .as_ref()
+                    .filter(|since| **since < before)
+                    .map(|since| OpenJob {
+                        job_id: job.item.job_id.clone(),
+                        started_at: since.clone(),
+                    })
+            })
+            .collect();
+        open.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+        open.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(open)
+    }
+}
+
+#[async_trait]
+impl DailyQuota for MemoryStore {
+    async fn take(
+        &self,
+        owner: &str,
+        day: &str,
+        take: &QuotaTake,
+        _expires_at: i64,
+    ) -> Result<QuotaOutcome, StoreError> {
+        let mut tables = lock(&self.tables);
+        let used = tables
+            .quotas
+            .entry((owner.to_owned(), day.to_owned()))
+            .or_default();
+        let outcome = take.outcome(used.0, used.1);
+        if outcome == QuotaOutcome::Taken {
+            used.0 += take.jobs;
+            used.1 += take.files;
+        }
+        Ok(outcome)
+    }
+}
+
+#[async_trait]
+impl JobEraser for MemoryStore {
+    async fn erase_job(&self, job_id: &JobId, _file_ids: &[FileId]) -> Result<(), StoreError> {
+        lock(&self.tables).jobs.remove(job_id);
+        Ok(())
     }
 }
 
@@ -309,7 +426,7 @@ impl FileResults for MemoryStore {
             .jobs
             .get(job_id)
             .and_then(|job| job.files.get(file_id))
-            .and_then(labeled_counts))
+            .and_then(|(file, _)| labeled_counts(file)))
     }
 
     async fn save_result(
@@ -323,6 +440,7 @@ impl FileResults for MemoryStore {
             .jobs
             .get_mut(job_id)
             .and_then(|job| job.files.get_mut(file_id))
+            .map(|(file, _)| file)
             .ok_or_else(|| StoreError::NotFound(Missing::File(job_id.clone(), file_id.clone())))?;
         if let Some(stored) = labeled_counts(file) {
             return Ok(SaveOutcome::AlreadyLabeled(stored));
@@ -465,6 +583,26 @@ impl ObjectWriter for MemoryObjects {
     }
 }
 
+#[async_trait]
+impl ObjectEraser for MemoryObjects {
+    async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError> {
+        self.check(key)?;
+        lock(&self.objects).remove(key.as_str());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ObjectCopier for MemoryObjects {
+    async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<u64, StoreError> {
+        self.check(to)?;
+        let bytes = self.bytes(from)?;
+        let size = bytes.len() as u64;
+        lock(&self.objects).insert(to.as_str().to_owned(), bytes);
+        Ok(size)
+    }
+}
+
 /// Records what was posted; connections listed as gone answer 410, failing ones an error.
 #[derive(Default)]
 pub struct RecordingPoster {
@@ -567,7 +705,13 @@ impl JobWriter for UnavailableStore {
 
 #[async_trait]
 impl NoticeLedger for UnavailableStore {
-    async fn claim_final_notice(&self, _job_id: &JobId, _now: &Moment) -> Result<bool, StoreError> {
+    async fn record_final_notice(
+        &self,
+        _job_id: &JobId,
+        _file_ids: &[FileId],
+        _now: &Moment,
+        _expires_at: i64,
+    ) -> Result<bool, StoreError> {
         Err(down())
     }
 }
@@ -611,6 +755,37 @@ impl ConnectionStore for UnavailableStore {
         _connection_id: &str,
         _job_id: &JobId,
     ) -> Result<(), StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl OpenJobs for UnavailableStore {
+    async fn open_jobs(
+        &self,
+        _started_before: &Moment,
+        _limit: u32,
+    ) -> Result<Vec<OpenJob>, StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl DailyQuota for UnavailableStore {
+    async fn take(
+        &self,
+        _owner: &str,
+        _day: &str,
+        _take: &QuotaTake,
+        _expires_at: i64,
+    ) -> Result<QuotaOutcome, StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl JobEraser for UnavailableStore {
+    async fn erase_job(&self, _job_id: &JobId, _file_ids: &[FileId]) -> Result<(), StoreError> {
         Err(down())
     }
 }

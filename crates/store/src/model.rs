@@ -207,6 +207,46 @@ pub enum PutOutcome {
     AlreadyExists,
 }
 
+/// A job that started and has not recorded its final notice: what the sweep looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenJob {
+    pub job_id: JobId,
+    /// RFC 3339.
+    pub started_at: String,
+}
+
+/// What one new job takes from its owner's quota for the day, and what the day may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaTake {
+    pub jobs: u32,
+    pub files: u32,
+    pub max_jobs: u32,
+    pub max_files: u32,
+}
+
+/// Whether a [`QuotaTake`] fit in the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaOutcome {
+    Taken,
+    /// The day's jobs are used up.
+    JobsExhausted,
+    /// The day's files are used up (or would be by this job).
+    FilesExhausted,
+}
+
+impl QuotaTake {
+    /// Whether the take fits on top of what the day has used.
+    pub fn outcome(&self, used_jobs: u32, used_files: u32) -> QuotaOutcome {
+        if used_jobs.saturating_add(self.jobs) > self.max_jobs {
+            QuotaOutcome::JobsExhausted
+        } else if used_files.saturating_add(self.files) > self.max_files {
+            QuotaOutcome::FilesExhausted
+        } else {
+            QuotaOutcome::Taken
+        }
+    }
+}
+
 /// An object read with a size cap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Capped {

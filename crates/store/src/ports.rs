@@ -7,6 +7,10 @@
 //! | [`JobReader`] | api, aggregate, notify, reaper, ws-subscribe |
 //! | [`JobWriter`] | api (create, start), aggregate (finish), reaper (fail) |
 //! | [`NoticeLedger`] | notify, reaper: the job's one final notice |
+//! | [`OpenJobs`] | reaper (sweep): jobs started whose final notice is not recorded |
+//! | [`DailyQuota`] | api: a user's jobs and files per day |
+//! | [`JobEraser`], [`ObjectEraser`] | api: a user deletes a job |
+//! | [`ObjectCopier`] | api: the start keeps a copy of each upload the user cannot write |
 //! | [`FileResults`] | label-worker: store a file's result once |
 //! | [`ConnectionStore`] | ws-connect, ws-disconnect, ws-subscribe, notify |
 //! | [`UploadUrls`], [`ObjectReader`], [`ObjectWriter`] | api, extract, label-worker |
@@ -22,8 +26,8 @@ use narratix_domain::messages::{JobTally, LabelTaskOutput};
 use narratix_domain::{FileId, JobId, ObjectKey, WireError};
 
 use crate::{
-    Capped, Connection, FileResult, JobItem, JobSnapshot, Moment, NewJob, PutOutcome, SaveOutcome,
-    StoreError, StoredError,
+    Capped, Connection, FileResult, JobItem, JobSnapshot, Moment, NewJob, OpenJob, PutOutcome,
+    QuotaOutcome, QuotaTake, SaveOutcome, StoreError, StoredError,
 };
 
 /// Reading jobs and their files.
@@ -46,9 +50,10 @@ pub trait JobWriter: Send + Sync {
     /// Writes the job (status `CREATED`) and its pending files; fails if the job exists.
     async fn create_job(&self, job: &NewJob) -> Result<(), StoreError>;
 
-    /// `CREATED` → `RUNNING`, dropping the unstarted job's expiry from the job and its files.
-    /// Returns whether this call made the transition; a job the state machine already moved
-    /// on keeps its status (and loses its expiry all the same).
+    /// `CREATED` → `RUNNING`, dropping the unstarted job's expiry from the job and its files
+    /// and putting the job on the sweep's index ([`OpenJobs`]). Returns whether this call made
+    /// the transition; a job the state machine already moved on keeps its status (and loses
+    /// its expiry all the same unless it is final).
     async fn mark_started(
         &self,
         job_id: &JobId,
@@ -73,9 +78,50 @@ pub trait JobWriter: Send + Sync {
 /// The record of a job's final notice.
 #[async_trait]
 pub trait NoticeLedger: Send + Sync {
-    /// Sets `finalNoticeAt` if it is not set. Returns whether this call set it: only that
-    /// caller sends the job's final notice.
-    async fn claim_final_notice(&self, job_id: &JobId, now: &Moment) -> Result<bool, StoreError>;
+    /// Records that the job's final notice went out, unless it was recorded: sets
+    /// `finalNoticeAt`, takes the job off the sweep's index and starts the retention of its
+    /// results — the job and the files `file_ids` expire at `expires_at` (epoch seconds).
+    /// Returns whether this call recorded it.
+    async fn record_final_notice(
+        &self,
+        job_id: &JobId,
+        file_ids: &[FileId],
+        now: &Moment,
+        expires_at: i64,
+    ) -> Result<bool, StoreError>;
+}
+
+/// The jobs the sweep must look at.
+#[async_trait]
+pub trait OpenJobs: Send + Sync {
+    /// Up to `limit` jobs that started before `started_before` and have not recorded their
+    /// final notice, oldest first.
+    async fn open_jobs(
+        &self,
+        started_before: &Moment,
+        limit: u32,
+    ) -> Result<Vec<OpenJob>, StoreError>;
+}
+
+/// A user's quota counters, one item per UTC day.
+#[async_trait]
+pub trait DailyQuota: Send + Sync {
+    /// Adds `take` to `owner`'s counters for `day` (`yyyy-mm-dd`) if it fits, atomically: two
+    /// concurrent requests cannot both take the last job. The counters expire at `expires_at`.
+    async fn take(
+        &self,
+        owner: &str,
+        day: &str,
+        take: &QuotaTake,
+        expires_at: i64,
+    ) -> Result<QuotaOutcome, StoreError>;
+}
+
+/// Deleting a job's items.
+#[async_trait]
+pub trait JobEraser: Send + Sync {
+    /// Deletes the job item and its files' items; missing items are not an error.
+    async fn erase_job(&self, job_id: &JobId, file_ids: &[FileId]) -> Result<(), StoreError>;
 }
 
 /// A file's labeling result, written once.
@@ -171,6 +217,20 @@ pub trait ObjectWriter: Send + Sync {
         body: Vec<u8>,
         content_type: &'static str,
     ) -> Result<PutOutcome, StoreError>;
+}
+
+/// Deleting objects of the job bucket.
+#[async_trait]
+pub trait ObjectEraser: Send + Sync {
+    /// Deletes the object; a missing object is not an error.
+    async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError>;
+}
+
+/// Copying objects within the job bucket.
+#[async_trait]
+pub trait ObjectCopier: Send + Sync {
+    /// Copies `from` to `to` (replacing `to`), server-side. Returns the copy's size.
+    async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<u64, StoreError>;
 }
 
 /// Starting the state machine.

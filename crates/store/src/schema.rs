@@ -24,6 +24,16 @@ pub const OWNER_PREFIX: &str = "OWNER#";
 /// The index over owners' jobs (`gsi1pk` = `OWNER#{owner}`, `gsi1sk` = `createdAt`).
 pub const OWNER_INDEX: &str = "byOwner";
 
+/// The sparse index of jobs that started and have not recorded their final notice yet
+/// (`openPk` = [`OPEN_PK`], `openSk` = `startedAt`): what the sweep reads.
+pub const OPEN_INDEX: &str = "byOpenJob";
+/// The one partition of [`OPEN_INDEX`]: only jobs in flight are in it, a handful at a time.
+pub const OPEN_PK: &str = "OPEN";
+
+/// A user's daily quota counters are `QUOTA#{owner}` / `DAY#{yyyy-mm-dd}` (UTC).
+pub const QUOTA_PREFIX: &str = "QUOTA#";
+pub const DAY_PREFIX: &str = "DAY#";
+
 /// The attribute names of every item kind.
 pub mod attr {
     pub const GSI1_PK: &str = "gsi1pk";
@@ -44,6 +54,14 @@ pub mod attr {
     pub const STARTED_AT: &str = "startedAt";
     pub const FINISHED_AT: &str = "finishedAt";
     pub const FINAL_NOTICE_AT: &str = "finalNoticeAt";
+    /// Set while the job is open (started, final notice not recorded): keys of the sweep's
+    /// index.
+    pub const OPEN_PK: &str = "openPk";
+    pub const OPEN_SK: &str = "openSk";
+
+    // daily quota
+    pub const JOBS: &str = "jobs";
+    pub const FILES: &str = "files";
 
     // file
     pub const FILE_ID: &str = "fileId";
@@ -89,6 +107,8 @@ pub mod attr {
         STARTED_AT,
         FINISHED_AT,
         FINAL_NOTICE_AT,
+        OPEN_PK,
+        OPEN_SK,
     ];
 
     /// Every attribute a file item has.
@@ -145,6 +165,14 @@ pub fn owner_connection_key(owner: &str, connection_id: &str) -> (String, String
     (
         owner_pk(owner),
         format!("{CONNECTION_PREFIX}{connection_id}"),
+    )
+}
+
+/// The key of an owner's quota counters for one UTC day (`yyyy-mm-dd`).
+pub fn quota_key(owner: &str, day: &str) -> (String, String) {
+    (
+        format!("{QUOTA_PREFIX}{owner}"),
+        format!("{DAY_PREFIX}{day}"),
     )
 }
 

@@ -20,10 +20,10 @@ use narratix_domain::{Category, FileStatus, JobId, JobStatus};
 use narratix_domain::{FileId, ObjectKey};
 use narratix_store::aws::{ApiGatewayPoster, DynamoStore, S3Objects};
 use narratix_store::ports::{
-    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger, ObjectReader, PostError,
-    UploadUrls,
+    ConnectionPoster, ConnectionStore, DailyQuota, JobReader, JobWriter, NoticeLedger,
+    ObjectReader, PostError, UploadUrls,
 };
-use narratix_store::{Moment, NewFile, NewJob, StoreError, StoredError};
+use narratix_store::{Moment, NewFile, NewJob, QuotaOutcome, QuotaTake, StoreError, StoredError};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -274,13 +274,20 @@ async fn mark_started_of_a_job_already_running_still_drops_every_expiry() {
     let job_expiry = mock!(aws_sdk_dynamodb::Client::update_item)
         .match_requests(|req| {
             req.key().and_then(|k| k.get("sk")) == Some(&s("JOB"))
-                && req.update_expression() == Some("REMOVE expiresAt")
+                && req
+                    .update_expression()
+                    .is_some_and(|e| e.ends_with("REMOVE expiresAt") && e.contains("openPk"))
+                && req.condition_expression()
+                    == Some("attribute_exists(pk) AND #status IN (:created, :running)")
         })
         .then_output(|| UpdateItemOutput::builder().build());
     let file_expiry = mock!(aws_sdk_dynamodb::Client::update_item)
         .match_requests(|req| {
             req.key().and_then(|k| k.get("sk")) == Some(&s("FILE#f1"))
                 && req.update_expression() == Some("REMOVE expiresAt")
+                && req
+                    .condition_expression()
+                    .is_some_and(|c| c.contains("NOT (#status IN (:succeeded, :failed))"))
         })
         .then_output(|| UpdateItemOutput::builder().build());
     let client = mock_client!(
@@ -297,11 +304,24 @@ async fn mark_started_of_a_job_already_running_still_drops_every_expiry() {
 }
 
 #[tokio::test]
-async fn final_notice_claim_is_conditional_and_throttling_is_unavailable() {
-    let claimed = mock!(aws_sdk_dynamodb::Client::update_item)
-        .match_requests(|req| {
+async fn final_notice_record_is_conditional_closes_the_job_and_starts_retention() {
+    let expires = 1_795_000_000 + 90 * 86_400;
+    let recorded = mock!(aws_sdk_dynamodb::Client::update_item)
+        .match_requests(move |req| {
             req.condition_expression()
                 == Some("attribute_exists(pk) AND attribute_not_exists(finalNoticeAt)")
+                && req.update_expression()
+                    == Some("SET finalNoticeAt = :now, expiresAt = :expires REMOVE openPk, openSk")
+                && req
+                    .expression_attribute_values()
+                    .and_then(|v| v.get(":expires"))
+                    == Some(&n(expires))
+        })
+        .then_output(|| UpdateItemOutput::builder().build());
+    let file_expiry = mock!(aws_sdk_dynamodb::Client::update_item)
+        .match_requests(|req| {
+            req.key().and_then(|k| k.get("sk")) == Some(&s("FILE#f1"))
+                && req.update_expression() == Some("SET expiresAt = :expires")
         })
         .then_output(|| UpdateItemOutput::builder().build());
     let taken = mock!(aws_sdk_dynamodb::Client::update_item).then_error(condition_failed);
@@ -313,23 +333,87 @@ async fn final_notice_claim_is_conditional_and_throttling_is_unavailable() {
     let client = mock_client!(
         aws_sdk_dynamodb,
         RuleMode::Sequential,
-        &[&claimed, &taken, &throttled],
+        &[&recorded, &file_expiry, &taken, &throttled],
         |config| config.retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
     );
     let store = DynamoStore::new(client, "table");
+    let files = [FileId::at_position(0)];
     assert!(store
-        .claim_final_notice(&job_id(), &now())
+        .record_final_notice(&job_id(), &files, &now(), expires)
         .await
         .expect("first"));
+    assert_eq!(file_expiry.num_calls(), 1);
     assert!(!store
-        .claim_final_notice(&job_id(), &now())
+        .record_final_notice(&job_id(), &files, &now(), expires)
         .await
         .expect("second"));
     let error = store
-        .claim_final_notice(&job_id(), &now())
+        .record_final_notice(&job_id(), &files, &now(), expires)
         .await
         .expect_err("throttled");
     assert_eq!(error.kind().name(), "Storage.Unavailable");
+}
+
+#[tokio::test]
+async fn the_daily_quota_is_one_conditional_add_and_names_what_ran_out() {
+    let take = QuotaTake {
+        jobs: 1,
+        files: 3,
+        max_jobs: 20,
+        max_files: 30,
+    };
+    let taken = mock!(aws_sdk_dynamodb::Client::update_item)
+        .match_requests(|req| {
+            req.key().and_then(|k| k.get("pk")) == Some(&s("QUOTA#alice"))
+                && req.key().and_then(|k| k.get("sk")) == Some(&s("DAY#2026-11-18"))
+                && req
+                    .update_expression()
+                    .is_some_and(|e| e.starts_with("ADD #jobs :jobs, #files :files"))
+                && req
+                    .expression_attribute_values()
+                    .and_then(|v| v.get(":filesLeft"))
+                    == Some(&n(27))
+        })
+        .then_output(|| UpdateItemOutput::builder().build());
+    let files_out = mock!(aws_sdk_dynamodb::Client::update_item).then_error(|| {
+        UpdateItemError::ConditionalCheckFailedException(
+            ConditionalCheckFailedException::builder()
+                .set_item(Some(item(&[("jobs", n(5)), ("files", n(29))])))
+                .build(),
+        )
+    });
+    let client = mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::Sequential,
+        &[&taken, &files_out]
+    );
+    let store = DynamoStore::new(client, "table");
+    assert_eq!(
+        store
+            .take("alice", "2026-11-18", &take, 0)
+            .await
+            .expect("taken"),
+        QuotaOutcome::Taken
+    );
+    assert_eq!(
+        store
+            .take("alice", "2026-11-18", &take, 0)
+            .await
+            .expect("refused"),
+        QuotaOutcome::FilesExhausted
+    );
+    // More files than a whole day holds never reach the table.
+    let too_many = QuotaTake {
+        max_files: 2,
+        ..take
+    };
+    assert_eq!(
+        store
+            .take("alice", "2026-11-18", &too_many, 0)
+            .await
+            .expect("refused"),
+        QuotaOutcome::FilesExhausted
+    );
 }
 
 #[tokio::test]
@@ -607,5 +691,23 @@ async fn a_server_error_keeps_its_cause_to_the_wire() {
         wire.cause.starts_with("S3 GetObject failed: "),
         "{}",
         wire.cause
+    );
+}
+
+#[tokio::test]
+async fn a_head_answered_403_is_a_missing_object_as_s3_answers_without_list_bucket() {
+    // Without s3:ListBucket, S3 answers HEAD on a missing key 403, not 404: read as missing,
+    // a start before the upload is Upload.Missing 409 deployed too (it was 503).
+    let forbidden = mock!(aws_sdk_s3::Client::head_object)
+        .sequence()
+        .http_status(403, None)
+        .build();
+    let objects = S3Objects::new(s3_client(&[&forbidden]), "bucket");
+    assert_eq!(
+        objects
+            .size(&key("uploads/j/f1.pdf"))
+            .await
+            .expect("403 is missing"),
+        None
     );
 }

@@ -6,18 +6,25 @@
 //! - `POST /jobs/{id}/start` → checks every upload, then starts the execution named by the
 //!   job id; a repeated start answers the same job and never starts a second execution;
 //! - `GET /jobs/{id}` → status, files, pairs and token usage;
-//! - `GET /jobs` → the caller's recent jobs.
+//! - `GET /jobs` → the caller's recent jobs;
+//! - `DELETE /jobs/{id}` → the job's items and objects are deleted, open sockets told.
+//!
+//! Creating and starting are bounded by the caller's quotas (`Quota.Exceeded`, 429 with
+//! `Retry-After`).
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderValue, Method};
-use narratix_app::jobs::{ApiError, JobService};
+use narratix_app::jobs::{ApiError, JobService, Quotas};
 use narratix_auth::{bearer_token, Verifier, VerifierConfig};
 use narratix_domain::api::CreateJobRequest;
 use narratix_domain::config::Env;
 use narratix_domain::JobId;
 use narratix_store::aws::AwsSettings;
-use narratix_store::ports::{Executions, JobReader, JobWriter, ObjectReader, UploadUrls};
+use narratix_store::ports::{
+    ConnectionPoster, ConnectionStore, DailyQuota, Executions, JobEraser, JobReader, JobWriter,
+    ObjectCopier, ObjectEraser, ObjectReader, UploadUrls,
+};
 use narratix_store::Moment;
 use serde::Serialize;
 
@@ -32,6 +39,9 @@ pub struct Config {
     pub table: String,
     pub bucket: String,
     pub state_machine_arn: String,
+    /// The WebSocket stage's `@connections` endpoint (a deleted job is announced there).
+    pub websocket_endpoint: String,
+    pub quotas: Quotas,
     /// Set when the function verifies bearer tokens itself (`JWT_VERIFY_IN_FUNCTION=true`);
     /// otherwise the HTTP API's JWT authorizer did and its claims are read.
     pub verifier: Option<VerifierConfig>,
@@ -49,6 +59,8 @@ impl Config {
             table: env.required("TABLE_NAME")?,
             bucket: env.required("BUCKET_NAME")?,
             state_machine_arn: env.required("STATE_MACHINE_ARN")?,
+            websocket_endpoint: env.required("WEBSOCKET_ENDPOINT")?,
+            quotas: Quotas::from_env(env)?,
             verifier,
             aws: AwsSettings::from_env(env)?,
         })
@@ -56,12 +68,15 @@ impl Config {
 }
 
 /// The API over its ports.
-pub struct Api<J, O, E> {
+pub struct Api<J, O, E, P> {
     pub jobs: J,
     pub objects: O,
     pub executions: E,
+    /// Tells the owner's sockets that a job was deleted.
+    pub poster: P,
     /// The upload bucket, for the execution input.
     pub bucket: String,
+    pub quotas: Quotas,
     pub verifier: Option<Verifier>,
 }
 
@@ -86,6 +101,12 @@ fn router() -> matchit::Router<Route> {
     router
 }
 
+fn no_content() -> ApiGatewayV2httpResponse {
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = 204;
+    response
+}
+
 fn json_response<T: Serialize>(status: u16, body: &T) -> ApiGatewayV2httpResponse {
     let mut response = ApiGatewayV2httpResponse::default();
     response.status_code = i64::from(status);
@@ -100,11 +121,12 @@ fn parse_job_id(id: &str) -> Result<JobId, ApiError> {
     JobId::parse(id).map_err(|_| ApiError::JobNotFound)
 }
 
-impl<J, O, E> Api<J, O, E>
+impl<J, O, E, P> Api<J, O, E, P>
 where
-    J: JobReader + JobWriter,
-    O: UploadUrls + ObjectReader,
+    J: JobReader + JobWriter + DailyQuota + JobEraser + ConnectionStore,
+    O: UploadUrls + ObjectReader + ObjectCopier + ObjectEraser,
     E: Executions,
+    P: ConnectionPoster,
 {
     fn service(&self) -> JobService<'_, J, O, E> {
         JobService {
@@ -112,6 +134,7 @@ where
             objects: &self.objects,
             executions: &self.executions,
             bucket: &self.bucket,
+            quotas: self.quotas,
         }
     }
 
@@ -133,7 +156,13 @@ where
                     ),
                     None => tracing::info!(error = name.name(), "request refused"),
                 }
-                json_response(name.status(), &error.body())
+                let mut response = json_response(name.status(), &error.body());
+                if let Some(seconds) = error.retry_after_seconds() {
+                    response
+                        .headers
+                        .insert("retry-after", HeaderValue::from(seconds));
+                }
+                response
             }
         }
     }
@@ -183,6 +212,12 @@ where
                 200,
                 &service.get_job(&owner, &parse_job_id(id)?).await?,
             )),
+            (&Method::DELETE, Route::Job, Some(id)) => {
+                service
+                    .delete_job(&owner, &parse_job_id(id)?, &self.jobs, &self.poster, &now)
+                    .await?;
+                Ok(no_content())
+            }
             (&Method::POST, Route::StartJob, Some(id)) => Ok(json_response(
                 202,
                 &service.start_job(&owner, &parse_job_id(id)?, &now).await?,

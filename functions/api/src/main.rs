@@ -13,7 +13,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         jobs: aws.dynamo(&config.table),
         objects: aws.s3(&config.bucket),
         executions: aws.step_functions(Some(config.state_machine_arn)),
+        poster: aws.connections_api(&config.websocket_endpoint),
         bucket: config.bucket,
+        quotas: config.quotas,
         verifier: config.verifier.map(Verifier::new),
     };
     serve(|event| async { Ok(api.handle(event, Moment::now()).await) }).await

@@ -6,11 +6,12 @@ use api::Api;
 use async_trait::async_trait;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
+use narratix_app::jobs::Quotas;
 use narratix_domain::{
     Category, FileStatus, JobId, LabeledPair, LengthLimit, LengthUnit, Prefill, Spaces, Suggestion,
     TokenUsage,
 };
-use narratix_store::memory::{MemoryObjects, MemoryStore};
+use narratix_store::memory::{MemoryObjects, MemoryStore, RecordingPoster};
 use narratix_store::ports::Executions;
 use narratix_store::ports::JobReader;
 use narratix_store::{Moment, StoreError, StoredError};
@@ -96,7 +97,9 @@ async fn every_route_answers_what_the_openapi_document_says() {
         jobs: MemoryStore::new(),
         objects: MemoryObjects::new(),
         executions: Started::default(),
+        poster: RecordingPoster::new(),
         bucket: "b".into(),
+        quotas: Quotas::DEFAULT,
         verifier: None,
     };
     let now = Moment::from_epoch_seconds(1_795_000_000);
@@ -205,6 +208,26 @@ async fn every_route_answers_what_the_openapi_document_says() {
     assert_eq!(not_found.status_code, 404);
     check(&doc, "/jobs/{id}", "get", &not_found);
 
+    let deleted = api
+        .handle(
+            request("DELETE", &format!("/jobs/{job_id}"), None),
+            now.clone(),
+        )
+        .await;
+    assert_eq!(deleted.status_code, 204);
+    assert!(
+        !doc["paths"]["/jobs/{id}"]["delete"]["responses"]["204"].is_null(),
+        "DELETE /jobs/{{id}} does not document 204"
+    );
+    let gone = api
+        .handle(
+            request("DELETE", &format!("/jobs/{job_id}"), None),
+            now.clone(),
+        )
+        .await;
+    assert_eq!(gone.status_code, 404);
+    check(&doc, "/jobs/{id}", "delete", &gone);
+
     for (payload, status) in [
         (json!({"files": []}), 400),
         (json!({"files": [{"name": "a.txt", "sizeBytes": 1}]}), 422),
@@ -231,4 +254,53 @@ fn the_document_rejects_what_the_api_never_sends() {
     let validator = jsonschema::validator_for(&error).expect("schema compiles");
     assert!(!validator.is_valid(&json!({"error": "Oops", "message": "x"})));
     assert!(validator.is_valid(&json!({"error": "Request.Invalid", "message": "x"})));
+}
+
+#[test]
+fn the_documented_upload_limit_is_the_one_the_code_enforces() {
+    let doc = document();
+    let maximum = &doc["components"]["schemas"]["CreateJobRequest"]["properties"]["files"]["items"]
+        ["properties"]["sizeBytes"]["maximum"];
+    assert_eq!(
+        maximum.as_u64(),
+        Some(narratix_domain::MAX_UPLOAD_BYTES),
+        "contracts/http-api.openapi.yaml sizeBytes maximum"
+    );
+}
+
+#[tokio::test]
+async fn a_used_up_quota_answers_the_documented_429_with_retry_after() {
+    let doc = document();
+    let mut api = Api {
+        jobs: MemoryStore::new(),
+        objects: MemoryObjects::new(),
+        executions: Started::default(),
+        poster: RecordingPoster::new(),
+        bucket: "b".into(),
+        quotas: Quotas::DEFAULT,
+        verifier: None,
+    };
+    api.quotas.jobs_per_day = 1;
+    let now = Moment::from_epoch_seconds(1_795_000_000);
+    let create = || {
+        request(
+            "POST",
+            "/jobs",
+            Some(json!({"files": [{"name": "a.pdf", "sizeBytes": 9}]})),
+        )
+    };
+    assert_eq!(api.handle(create(), now.clone()).await.status_code, 201);
+    let refused = api.handle(create(), now.clone()).await;
+    assert_eq!(refused.status_code, 429);
+    let body = check(&doc, "/jobs", "post", &refused);
+    assert_eq!(body["error"], "Quota.Exceeded");
+    let header = &doc["components"]["responses"]["QuotaExceeded"]["headers"]["Retry-After"];
+    assert_eq!(header["required"], true);
+    let retry_after: u64 = refused
+        .headers
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!(retry_after >= 1);
 }

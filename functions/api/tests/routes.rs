@@ -7,11 +7,12 @@ use api::Api;
 use async_trait::async_trait;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
+use narratix_app::jobs::Quotas;
 use narratix_auth::{mint_dev_token, KeySource, Verifier, VerifierConfig};
 use narratix_domain::{Category, FileStatus, JobId, LabeledPair, TokenUsage};
-use narratix_store::memory::{MemoryObjects, MemoryStore, UnavailableStore};
+use narratix_store::memory::{MemoryObjects, MemoryStore, RecordingPoster, UnavailableStore};
 use narratix_store::ports::Executions;
-use narratix_store::ports::JobReader;
+use narratix_store::ports::{ConnectionStore, JobReader};
 use narratix_store::{Moment, StoreError};
 use serde_json::{json, Value};
 
@@ -35,14 +36,16 @@ impl Executions for RecordingExecutions {
     }
 }
 
-type TestApi = Api<MemoryStore, MemoryObjects, RecordingExecutions>;
+type TestApi = Api<MemoryStore, MemoryObjects, RecordingExecutions, RecordingPoster>;
 
 fn api() -> TestApi {
     Api {
         jobs: MemoryStore::new(),
         objects: MemoryObjects::new(),
         executions: RecordingExecutions::default(),
+        poster: RecordingPoster::new(),
         bucket: "uploads-bucket".into(),
+        quotas: Quotas::DEFAULT,
         verifier: None,
     }
 }
@@ -250,9 +253,21 @@ async fn start_checks_every_upload_then_starts_one_execution() {
     assert_eq!(
         started[0].1,
         json!({"jobId": job_id, "owner": "alice", "bucket": "uploads-bucket", "files": [
-            {"fileId": "f1", "key": format!("uploads/{job_id}/f1.pdf")},
-            {"fileId": "f2", "key": format!("uploads/{job_id}/f2.pdf")}
+            {"fileId": "f1", "key": format!("inputs/{job_id}/f1.pdf")},
+            {"fileId": "f2", "key": format!("inputs/{job_id}/f2.pdf")}
         ]})
+    );
+    // The pipeline reads the start's copies: a PDF swapped through the upload URL afterwards
+    // never reaches it.
+    api.objects.put(
+        &format!("uploads/{job_id}/f1.pdf"),
+        b"%PDF-swapped".to_vec(),
+    );
+    assert_eq!(
+        api.objects
+            .object(&format!("inputs/{job_id}/f1.pdf"))
+            .as_deref(),
+        Some(PDF)
     );
     assert_eq!(
         api.jobs.expires_at(&JobId::parse(&job_id).expect("id")),
@@ -376,7 +391,9 @@ async fn storage_outage_is_service_unavailable() {
         jobs: UnavailableStore,
         objects: MemoryObjects::new(),
         executions: RecordingExecutions::default(),
+        poster: RecordingPoster::new(),
         bucket: "b".into(),
+        quotas: Quotas::DEFAULT,
         verifier: None,
     };
     for (method, path, payload) in [
@@ -424,4 +441,150 @@ async fn bearer_tokens_are_verified_in_the_function_when_asked() {
     assert_error(&api.handle(forged, now()).await, 401, "Auth.Unauthorized");
     let missing = request("GET", "/jobs", Some("carol"), None);
     assert_error(&api.handle(missing, now()).await, 401, "Auth.Unauthorized");
+}
+
+/// A job of `files` one-page PDFs, created (not started) by `owner`.
+async fn create(api: &TestApi, owner: &str, files: usize) -> ApiGatewayV2httpResponse {
+    let files: Vec<Value> = (0..files)
+        .map(|i| json!({"name": format!("{i}.pdf"), "sizeBytes": PDF.len()}))
+        .collect();
+    api.handle(
+        request(
+            "POST",
+            "/jobs",
+            Some(owner),
+            Some(json!({ "files": files })),
+        ),
+        now(),
+    )
+    .await
+}
+
+async fn start(api: &TestApi, owner: &str, job_id: &str) -> ApiGatewayV2httpResponse {
+    for file in ["f1", "f2", "f3"] {
+        api.objects
+            .put(&format!("uploads/{job_id}/{file}.pdf"), PDF);
+    }
+    api.handle(
+        request("POST", &format!("/jobs/{job_id}/start"), Some(owner), None),
+        now(),
+    )
+    .await
+}
+
+fn assert_quota(response: &ApiGatewayV2httpResponse, retry_after: u64) {
+    assert_error(response, 429, "Quota.Exceeded");
+    assert_eq!(
+        response
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some(retry_after.to_string().as_str())
+    );
+}
+
+#[tokio::test]
+async fn quotas_bound_jobs_and_files_per_day_and_running_jobs() {
+    let mut api = api();
+    api.quotas = Quotas {
+        active_jobs: 1,
+        jobs_per_day: 3,
+        files_per_day: 4,
+    };
+    // 1_795_000_000 is 11:06:40 UTC: the day's counters start over in 46,400 s.
+    let to_midnight = 86_400 - 1_795_000_000 % 86_400;
+    let first = create(&api, "alice", 3).await;
+    assert_eq!(first.status_code, 201);
+    // Files per day: 3 + 2 > 4, refused; 3 + 1 fits.
+    assert_quota(&create(&api, "alice", 2).await, to_midnight);
+    let second = create(&api, "alice", 1).await;
+    assert_eq!(second.status_code, 201);
+    // Running jobs: the first runs, so the second cannot start.
+    let first_id = body(&first)["jobId"].as_str().expect("id").to_owned();
+    let second_id = body(&second)["jobId"].as_str().expect("id").to_owned();
+    assert_eq!(start(&api, "alice", &first_id).await.status_code, 202);
+    assert_quota(&start(&api, "alice", &second_id).await, 30);
+    // …nor can a new job be created while it runs.
+    assert_quota(&create(&api, "alice", 1).await, 30);
+    // Another user has quotas of their own.
+    assert_eq!(create(&api, "bob", 1).await.status_code, 201);
+    // Jobs per day: once the first ends, alice may create her third and last job of the day.
+    let mut job = api
+        .jobs
+        .job(&JobId::parse(&first_id).expect("id"))
+        .await
+        .expect("read")
+        .expect("job");
+    job.status = narratix_domain::JobStatus::Succeeded;
+    api.jobs.put_job(job);
+    api.quotas.files_per_day = 10;
+    assert_eq!(create(&api, "alice", 1).await.status_code, 201);
+    assert_quota(&create(&api, "alice", 1).await, to_midnight);
+    // An invalid request takes nothing from the day.
+    assert_eq!(create(&api, "carol", 0).await.status_code, 400);
+}
+
+#[tokio::test]
+async fn names_with_bidi_overrides_or_control_characters_are_refused() {
+    let api = api();
+    for name in ["invoice\u{202E}fdp.pdf", "a\u{2067}b.pdf", "a\u{0000}.pdf"] {
+        let response = api
+            .handle(
+                request(
+                    "POST",
+                    "/jobs",
+                    Some("alice"),
+                    Some(json!({"files": [{"name": name, "sizeBytes": 10}]})),
+                ),
+                now(),
+            )
+            .await;
+        assert_error(&response, 400, "Request.Invalid");
+    }
+}
+
+#[tokio::test]
+async fn delete_removes_items_and_objects_and_tells_open_sockets() {
+    let api = api();
+    let job_id = created_job(&api, "alice").await;
+    let id = JobId::parse(&job_id).expect("id");
+    assert_eq!(start(&api, "alice", &job_id).await.status_code, 202);
+    api.objects
+        .put(&format!("text/{job_id}/f1.txt"), b"text".to_vec());
+    let delete = || request("DELETE", &format!("/jobs/{job_id}"), Some("alice"), None);
+    // A running job is not deleted under the pipeline's feet.
+    assert_error(&api.handle(delete(), now()).await, 409, "Job.Running");
+    let mut job = api.jobs.job(&id).await.expect("read").expect("job");
+    job.status = narratix_domain::JobStatus::Succeeded;
+    api.jobs.put_job(job);
+    api.jobs
+        .put_connection(&narratix_store::Connection {
+            connection_id: "c1".into(),
+            owner: "alice".into(),
+            connected_at: now().rfc3339(),
+            expires_at: now().plus_seconds(60).epoch_seconds(),
+        })
+        .await
+        .expect("connect");
+    // Another user cannot delete it.
+    let bob = request("DELETE", &format!("/jobs/{job_id}"), Some("bob"), None);
+    assert_error(&api.handle(bob, now()).await, 404, "Job.NotFound");
+    let response = api.handle(delete(), now()).await;
+    assert_eq!(response.status_code, 204);
+    assert!(api.jobs.snapshot(&id).await.expect("read").is_none());
+    for prefix in ["uploads", "inputs", "text"] {
+        assert_eq!(
+            api.objects.object(&format!("{prefix}/{job_id}/f1.pdf")),
+            None
+        );
+    }
+    assert_eq!(api.objects.object(&format!("text/{job_id}/f1.txt")), None);
+    assert_eq!(
+        api.poster.posted(),
+        [(
+            "c1".to_owned(),
+            json!({"type": "jobDeleted", "jobId": job_id})
+        )]
+    );
+    assert_error(&api.handle(delete(), now()).await, 404, "Job.NotFound");
 }

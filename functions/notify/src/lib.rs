@@ -69,6 +69,7 @@ mod tests {
             jobs: &store,
             connections: &store,
             poster: &poster,
+            retention: Default::default(),
         };
         let event = decode::<NotifyRequest>(json!({
             "jobId": "job-1", "event": "fileProgress", "fileId": "f1", "stage": "EXTRACTING"
@@ -77,7 +78,7 @@ mod tests {
         let delivery = handle(&notifier, event, now()).await.expect("notify");
         assert_eq!(
             serde_json::to_value(delivery).expect("json"),
-            json!({"sent": 1, "gone": 1})
+            json!({"sent": 1, "gone": 1, "failed": 0})
         );
         assert_eq!(poster.posted()[0].1["type"], "fileProgress");
         assert!(store.connection("c2").await.expect("read").is_none());
@@ -91,6 +92,7 @@ mod tests {
             jobs: &store,
             connections: &store,
             poster: &poster,
+            retention: Default::default(),
         };
         let no_file =
             decode::<NotifyRequest>(json!({"jobId": "job-1", "event": "fileDone"})).expect("event");
@@ -114,6 +116,7 @@ mod tests {
             jobs: &UnavailableStore,
             connections: &UnavailableStore,
             poster: &poster,
+            retention: Default::default(),
         };
         assert_eq!(
             handle(&down, unknown, now())

@@ -1,13 +1,16 @@
-//! `reaper`: an EventBridge "Step Functions Execution Status Change" for an execution that
-//! ended TIMED_OUT, ABORTED or FAILED → the job (execution name = job id) is FAILED unless it
-//! was final, and its owner gets the final notice once.
+//! `reaper`: ends what the pipeline did not.
+//! - An EventBridge "Step Functions Execution Status Change" for an execution that ended
+//!   TIMED_OUT, ABORTED or FAILED → the job (execution name = job id) is FAILED unless it was
+//!   final, and its owner gets the final notice once.
+//! - An EventBridge "Scheduled Event" → the sweep: every job still RUNNING past the state
+//!   machine's timeout is FAILED, and every final job whose notice was not recorded gets it.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use narratix_app::lifecycle::{reap, ReapOutput};
+use narratix_app::lifecycle::{reap, sweep, ReapOutput, SweepOutput, SweepSettings};
 use narratix_app::notice::Notifier;
 use narratix_domain::{ErrorKind, JobId, WireError};
 use narratix_store::ports::{
-    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger,
+    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger, OpenJobs,
 };
 use narratix_store::Moment;
 use serde::{Deserialize, Serialize};
@@ -24,6 +27,52 @@ pub struct ExecutionStatusChange {
 
 pub type ExecutionEvent = EventBridgeEvent<ExecutionStatusChange>;
 
+/// Either event the reaper is sent; told apart by `detail-type`.
+pub type ReaperEvent = EventBridgeEvent<serde_json::Value>;
+
+/// The `detail-type` of an EventBridge schedule.
+pub const SCHEDULED_EVENT: &str = "Scheduled Event";
+
+/// What one invocation did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ReaperOutput {
+    Reaped(ReapOutput),
+    Swept(SweepOutput),
+}
+
+/// Dispatches on `detail-type`: a schedule sweeps, anything else is an execution's end.
+pub async fn handle_event<J, C, P>(
+    notifier: &Notifier<'_, J, C, P>,
+    settings: &SweepSettings,
+    event: ReaperEvent,
+    now: Moment,
+) -> Result<ReaperOutput, WireError>
+where
+    J: JobReader + JobWriter + NoticeLedger + OpenJobs,
+    C: ConnectionStore,
+    P: ConnectionPoster,
+{
+    if event.detail_type == SCHEDULED_EVENT {
+        let output = sweep(notifier, settings, &now).await?;
+        tracing::info!(
+            looked_at = output.looked_at,
+            timed_out = output.timed_out,
+            notices = output.notices,
+            failures = output.failures,
+            "sweep done"
+        );
+        return Ok(ReaperOutput::Swept(output));
+    }
+    let detail: ExecutionStatusChange =
+        serde_json::from_value(event.detail.clone()).map_err(|error| {
+            ErrorKind::InputInvalid.with_cause(format!("not an execution status change: {error}"))
+        })?;
+    Ok(ReaperOutput::Reaped(
+        reap_detail(notifier, detail, now).await?,
+    ))
+}
+
 pub async fn handle<J, C, P>(
     notifier: &Notifier<'_, J, C, P>,
     event: ExecutionEvent,
@@ -34,7 +83,19 @@ where
     C: ConnectionStore,
     P: ConnectionPoster,
 {
-    let detail = event.detail;
+    reap_detail(notifier, event.detail, now).await
+}
+
+async fn reap_detail<J, C, P>(
+    notifier: &Notifier<'_, J, C, P>,
+    detail: ExecutionStatusChange,
+    now: Moment,
+) -> Result<ReapOutput, WireError>
+where
+    J: JobReader + JobWriter + NoticeLedger,
+    C: ConnectionStore,
+    P: ConnectionPoster,
+{
     let job_id = JobId::parse(&detail.name).map_err(|_| {
         ErrorKind::InputInvalid.with_cause(format!(
             "execution {} is not named by a job id",
@@ -111,6 +172,7 @@ mod tests {
             jobs: &store,
             connections: &store,
             poster: &poster,
+            retention: Default::default(),
         };
         let event = decode::<ExecutionEvent>(status_change("job-1", "TIMED_OUT")).expect("event");
         let output = handle(&notifier, event, now()).await.expect("reap");
@@ -119,7 +181,7 @@ mod tests {
         assert_eq!(job.status, JobStatus::Failed);
         assert_eq!(
             poster.posted()[0].1,
-            json!({"type": "jobFailed", "jobId": "job-1", "error": "Job.TimedOut", "cause": "execution TIMED_OUT"})
+            json!({"type": "jobFailed", "jobId": "job-1", "noticeId": "job-1.final", "error": "Job.TimedOut", "cause": "execution TIMED_OUT"})
         );
     }
 
@@ -131,6 +193,7 @@ mod tests {
             jobs: &store,
             connections: &store,
             poster: &poster,
+            retention: Default::default(),
         };
         let foreign =
             decode::<ExecutionEvent>(status_change("not a job id", "FAILED")).expect("event");
@@ -145,6 +208,7 @@ mod tests {
             jobs: &UnavailableStore,
             connections: &UnavailableStore,
             poster: &poster,
+            retention: Default::default(),
         };
         let event = decode::<ExecutionEvent>(status_change("job-1", "ABORTED")).expect("event");
         assert_eq!(
@@ -153,5 +217,60 @@ mod tests {
         );
         let not_eventbridge = decode::<ExecutionEvent>(json!({"detail": {}})).expect_err("shape");
         assert_eq!(not_eventbridge.name(), "Input.Invalid");
+    }
+
+    #[tokio::test]
+    async fn a_schedule_sweeps_and_an_execution_end_reaps() {
+        let store = MemoryStore::new();
+        let job_id = JobId::parse("job-1").expect("id");
+        let started = Moment::from_epoch_seconds(1_795_000_000 - 3 * 3600);
+        store
+            .create_job(&NewJob {
+                job_id: job_id.clone(),
+                owner: "alice".into(),
+                created_at: started.rfc3339(),
+                expires_at: 0,
+                files: vec![],
+            })
+            .await
+            .expect("create");
+        store
+            .mark_started(&job_id, &[], &started)
+            .await
+            .expect("start");
+        let poster = RecordingPoster::new();
+        let notifier = Notifier {
+            jobs: &store,
+            connections: &store,
+            poster: &poster,
+            retention: Default::default(),
+        };
+        let settings = SweepSettings {
+            job_timeout_seconds: 7200,
+            grace_seconds: 600,
+            batch: 10,
+        };
+        let schedule = decode::<ReaperEvent>(json!({
+            "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+            "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-11-25T10:00:00Z", "region": "eu-west-1",
+            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/sweep"], "detail": {}
+        }))
+        .expect("event");
+        let output = handle_event(&notifier, &settings, schedule, now())
+            .await
+            .expect("sweep");
+        assert_eq!(
+            serde_json::to_value(output).expect("json"),
+            json!({"lookedAt": 1, "timedOut": 1, "notices": 1, "failures": 0})
+        );
+        let job = store.job(&job_id).await.expect("read").expect("job");
+        assert_eq!(job.status, JobStatus::Failed);
+
+        let end = decode::<ReaperEvent>(status_change("job-1", "ABORTED")).expect("event");
+        let output = handle_event(&notifier, &settings, end, now())
+            .await
+            .expect("reap");
+        assert!(matches!(output, ReaperOutput::Reaped(_)));
     }
 }

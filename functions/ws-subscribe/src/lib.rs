@@ -114,6 +114,7 @@ mod tests {
             jobs: &store,
             connections: &store,
             poster: &poster,
+            retention: Default::default(),
         };
         let response = handle(
             &notifier,
@@ -154,6 +155,7 @@ mod tests {
             jobs: &store,
             connections: &store,
             poster: &poster,
+            retention: Default::default(),
         };
         handle(
             &notifier,
@@ -172,6 +174,7 @@ mod tests {
             jobs: &store,
             connections: &store,
             poster: &poster,
+            retention: Default::default(),
         };
         for (connection, sub, body, error) in [
             (
@@ -226,6 +229,7 @@ mod tests {
             jobs: &UnavailableStore,
             connections: &UnavailableStore,
             poster: &poster,
+            retention: Default::default(),
         };
         let error = handle(
             &notifier,

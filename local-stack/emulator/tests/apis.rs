@@ -327,7 +327,7 @@ async fn the_apis_authorize_run_and_stream_a_job_through_the_real_functions() {
     assert_eq!(finals.len(), 1);
     assert_eq!(
         finals[0],
-        json!({"type": "jobDone", "jobId": job_id, "status": "SUCCEEDED", "succeeded": 1, "failed": 0})
+        json!({"type": "jobDone", "jobId": job_id, "noticeId": format!("{job_id}.final"), "status": "SUCCEEDED", "succeeded": 1, "failed": 0})
     );
     let stages: Vec<&str> = progress
         .iter()

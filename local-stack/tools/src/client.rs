@@ -694,6 +694,7 @@ pub fn notice_job(message: &Incoming) -> Option<&str> {
         | ServerMessage::FileDone { job_id, .. }
         | ServerMessage::JobDone { job_id, .. }
         | ServerMessage::JobFailed { job_id, .. }
+        | ServerMessage::JobDeleted { job_id }
         | ServerMessage::Subscribed { job_id, .. } => Some(job_id.as_str()),
         ServerMessage::Error { .. } => None,
     }
@@ -760,7 +761,7 @@ mod tests {
     #[test]
     fn parses_server_messages_and_gateway_answers() {
         let done = Incoming::parse(
-            r#"{"type":"jobDone","jobId":"job-1","status":"PARTIAL","succeeded":2,"failed":1}"#,
+            r#"{"type":"jobDone","jobId":"job-1","noticeId":"job-1.final","status":"PARTIAL","succeeded":2,"failed":1}"#,
         )
         .expect("jobDone");
         assert!(done.is_final_notice());

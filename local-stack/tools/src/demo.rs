@@ -455,6 +455,9 @@ fn show_progress(
         Incoming::Server(ServerMessage::Subscribed { status, .. }) => {
             writeln!(out, "{stamp}  subscribed (job {})", wire_name(status))
         }
+        Incoming::Server(ServerMessage::JobDeleted { .. }) => {
+            writeln!(out, "{stamp}  job deleted")
+        }
         Incoming::Server(ServerMessage::Error { error, message }) => {
             writeln!(out, "{stamp}  error {error}: {message}")
         }

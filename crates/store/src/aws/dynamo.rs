@@ -16,11 +16,14 @@ use narratix_domain::{
 };
 
 use crate::error::Missing;
-use crate::ports::{ConnectionStore, FileResults, JobReader, JobWriter, NoticeLedger};
+use crate::ports::{
+    ConnectionStore, DailyQuota, FileResults, JobEraser, JobReader, JobWriter, NoticeLedger,
+    OpenJobs,
+};
 use crate::schema::{self, attr};
 use crate::{
-    Connection, FileItem, FileResult, JobItem, JobSnapshot, Moment, NewFile, NewJob, SaveOutcome,
-    StoreError, StoredError, StoredPairs,
+    Connection, FileItem, FileResult, JobItem, JobSnapshot, Moment, NewFile, NewJob, OpenJob,
+    QuotaOutcome, QuotaTake, SaveOutcome, StoreError, StoredError, StoredPairs,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -469,40 +472,65 @@ impl JobWriter for DynamoStore {
         file_ids: &[FileId],
         now: &Moment,
     ) -> Result<bool, StoreError> {
+        let open = || vec![(":open", s(schema::OPEN_PK)), (":now", s(now.rfc3339()))];
+        let mut values = open();
+        values.extend([
+            (":running", s(JobStatus::Running.as_str())),
+            (":created", s(JobStatus::Created.as_str())),
+        ]);
         let started = self
             .conditional_update(Update {
                 key: schema::job_key(job_id),
                 expression: format!(
-                    "SET #status = :running, {} = :now REMOVE {}",
+                    "SET #status = :running, {} = :now, {} = :open, {} = :now REMOVE {}",
                     attr::STARTED_AT,
+                    attr::OPEN_PK,
+                    attr::OPEN_SK,
                     attr::EXPIRES_AT
                 ),
                 condition: "#status = :created".to_owned(),
                 names: &[("#status", attr::STATUS)],
-                values: vec![
-                    (":running", s(JobStatus::Running.as_str())),
-                    (":created", s(JobStatus::Created.as_str())),
-                    (":now", s(now.rfc3339())),
-                ],
+                values,
             })
             .await?;
-        let remove_expiry = |key| Update {
-            key,
-            expression: format!("REMOVE {}", attr::EXPIRES_AT),
-            condition: exists(),
-            names: &[],
-            values: vec![],
-        };
-        if !started
-            && !self
-                .conditional_update(remove_expiry(schema::job_key(job_id)))
-                .await?
-        {
-            return Err(StoreError::NotFound(Missing::Job(job_id.clone())));
+        if !started {
+            // The state machine moved the job on first: it loses the unstarted expiry and is
+            // open all the same — unless it is final already (its expiry is then the
+            // retention of its results, which stays).
+            let mut values = open();
+            values.extend(status_values());
+            let updated = self
+                .conditional_update(Update {
+                    key: schema::job_key(job_id),
+                    expression: format!(
+                        "SET {open_pk} = if_not_exists({open_pk}, :open), \
+                         {open_sk} = if_not_exists({open_sk}, :now) REMOVE {}",
+                        attr::EXPIRES_AT,
+                        open_pk = attr::OPEN_PK,
+                        open_sk = attr::OPEN_SK,
+                    ),
+                    condition: not_final(),
+                    names: &[("#status", attr::STATUS)],
+                    values,
+                })
+                .await?;
+            if !updated && self.job(job_id).await?.is_none() {
+                return Err(StoreError::NotFound(Missing::Job(job_id.clone())));
+            }
         }
         // The files are independent items: one round trip for all of them, not one per file.
+        // A final file keeps its expiry (the retention its job's end gave it, if any).
         futures_util::future::try_join_all(file_ids.iter().map(|file_id| {
-            self.conditional_update(remove_expiry(schema::file_key(job_id, file_id)))
+            self.conditional_update(Update {
+                key: schema::file_key(job_id, file_id),
+                expression: format!("REMOVE {}", attr::EXPIRES_AT),
+                condition: format!("{} AND NOT (#status IN (:succeeded, :failed))", exists()),
+                names: &[("#status", attr::STATUS)],
+                values: vec![
+                    (":succeeded", s(FileStatus::Succeeded.as_str())),
+                    (":failed", s(FileStatus::Failed.as_str())),
+                ],
+            })
         }))
         .await?;
         Ok(started)
@@ -564,19 +592,174 @@ impl JobWriter for DynamoStore {
 
 #[async_trait]
 impl NoticeLedger for DynamoStore {
-    async fn claim_final_notice(&self, job_id: &JobId, now: &Moment) -> Result<bool, StoreError> {
-        self.conditional_update(Update {
-            key: schema::job_key(job_id),
-            expression: format!("SET {} = :now", attr::FINAL_NOTICE_AT),
-            condition: format!(
-                "{} AND attribute_not_exists({})",
-                exists(),
-                attr::FINAL_NOTICE_AT
-            ),
-            names: &[],
-            values: vec![(":now", s(now.rfc3339()))],
+    async fn record_final_notice(
+        &self,
+        job_id: &JobId,
+        file_ids: &[FileId],
+        now: &Moment,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let recorded = self
+            .conditional_update(Update {
+                key: schema::job_key(job_id),
+                expression: format!(
+                    "SET {} = :now, {} = :expires REMOVE {}, {}",
+                    attr::FINAL_NOTICE_AT,
+                    attr::EXPIRES_AT,
+                    attr::OPEN_PK,
+                    attr::OPEN_SK
+                ),
+                condition: format!(
+                    "{} AND attribute_not_exists({})",
+                    exists(),
+                    attr::FINAL_NOTICE_AT
+                ),
+                names: &[],
+                values: vec![(":now", s(now.rfc3339())), (":expires", n(expires_at))],
+            })
+            .await?;
+        if recorded {
+            futures_util::future::try_join_all(file_ids.iter().map(|file_id| {
+                self.conditional_update(Update {
+                    key: schema::file_key(job_id, file_id),
+                    expression: format!("SET {} = :expires", attr::EXPIRES_AT),
+                    condition: exists(),
+                    names: &[],
+                    values: vec![(":expires", n(expires_at))],
+                })
+            }))
+            .await?;
+        }
+        Ok(recorded)
+    }
+}
+
+#[async_trait]
+impl OpenJobs for DynamoStore {
+    async fn open_jobs(
+        &self,
+        started_before: &Moment,
+        limit: u32,
+    ) -> Result<Vec<OpenJob>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(schema::OPEN_INDEX)
+            .key_condition_expression(format!(
+                "{} = :open AND {} < :before",
+                attr::OPEN_PK,
+                attr::OPEN_SK
+            ))
+            .expression_attribute_values(":open", s(schema::OPEN_PK))
+            .expression_attribute_values(":before", s(started_before.rfc3339()))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|err| unavailable("Query", err))?;
+        output
+            .items()
+            .iter()
+            .map(|item| {
+                let r = Reader::new(item, "open job");
+                Ok(OpenJob {
+                    job_id: JobId::parse(&r.s(attr::JOB_ID)?)
+                        .map_err(|_| r.corrupt(attr::JOB_ID, "is not a job id"))?,
+                    started_at: r.s(attr::OPEN_SK)?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl DailyQuota for DynamoStore {
+    async fn take(
+        &self,
+        owner: &str,
+        day: &str,
+        take: &QuotaTake,
+        expires_at: i64,
+    ) -> Result<QuotaOutcome, StoreError> {
+        let alone = take.outcome(0, 0);
+        if alone != QuotaOutcome::Taken {
+            return Ok(alone);
+        }
+        // The day fits the take when used + take <= max for both counters (absent = 0).
+        let outcome = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(schema::quota_key(owner, day))))
+            .update_expression(format!(
+                "ADD #jobs :jobs, #files :files SET {} = :expires",
+                attr::EXPIRES_AT
+            ))
+            .condition_expression(
+                "(attribute_not_exists(#jobs) OR #jobs <= :jobsLeft) \
+                 AND (attribute_not_exists(#files) OR #files <= :filesLeft)",
+            )
+            .expression_attribute_names("#jobs", attr::JOBS)
+            .expression_attribute_names("#files", attr::FILES)
+            .expression_attribute_values(":jobs", n(take.jobs))
+            .expression_attribute_values(":files", n(take.files))
+            .expression_attribute_values(
+                ":jobsLeft",
+                n(i64::from(take.max_jobs) - i64::from(take.jobs)),
+            )
+            .expression_attribute_values(
+                ":filesLeft",
+                n(i64::from(take.max_files) - i64::from(take.files)),
+            )
+            .expression_attribute_values(":expires", n(expires_at))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let err = match outcome {
+            Ok(_) => return Ok(QuotaOutcome::Taken),
+            Err(err) => err,
+        };
+        let Some(UpdateItemError::ConditionalCheckFailedException(conflict)) =
+            err.as_service_error()
+        else {
+            return Err(unavailable("UpdateItem", err));
+        };
+        let (used_jobs, used_files) = match conflict.item() {
+            Some(item) => {
+                let r = Reader::new(item, "quota");
+                (r.n_or_zero(attr::JOBS)?, r.n_or_zero(attr::FILES)?)
+            }
+            None => (take.max_jobs, take.max_files),
+        };
+        Ok(match take.outcome(used_jobs, used_files) {
+            // The condition failed, so something is exhausted even if a concurrent request
+            // changed the counters since.
+            QuotaOutcome::Taken => QuotaOutcome::JobsExhausted,
+            exhausted => exhausted,
         })
-        .await
+    }
+}
+
+#[async_trait]
+impl JobEraser for DynamoStore {
+    async fn erase_job(&self, job_id: &JobId, file_ids: &[FileId]) -> Result<(), StoreError> {
+        let keys = std::iter::once(schema::job_key(job_id)).chain(
+            file_ids
+                .iter()
+                .map(|file_id| schema::file_key(job_id, file_id)),
+        );
+        futures_util::future::try_join_all(keys.map(|key| async move {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key_item(key)))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|err| unavailable("DeleteItem", err))
+        }))
+        .await?;
+        Ok(())
     }
 }
 

@@ -11,7 +11,9 @@ use aws_sdk_s3::Client;
 use narratix_domain::ObjectKey;
 
 use crate::error::Missing;
-use crate::ports::{ObjectReader, ObjectWriter, PresignedPut, UploadUrls};
+use crate::ports::{
+    ObjectCopier, ObjectEraser, ObjectReader, ObjectWriter, PresignedPut, UploadUrls,
+};
 use crate::{Capped, PutOutcome, StoreError};
 
 /// The content type every upload is signed with.
@@ -172,6 +174,9 @@ impl UploadUrls for S3Objects {
 
 #[async_trait]
 impl ObjectReader for S3Objects {
+    /// A HEAD answered 403 is read as missing: without `s3:ListBucket`, S3 answers a missing
+    /// key with 403 (a HEAD has no body to say more), and the callers only ask about keys
+    /// their role may read.
     async fn size(&self, key: &ObjectKey) -> Result<Option<u64>, StoreError> {
         match self
             .client
@@ -188,7 +193,9 @@ impl ObjectReader for S3Objects {
                     .unwrap_or(0),
             )),
             Err(err)
-                if is_missing(&err) || err.as_service_error().is_some_and(|e| e.is_not_found()) =>
+                if is_missing(&err)
+                    || err.as_service_error().is_some_and(|e| e.is_not_found())
+                    || err.raw_response().map(|r| r.status().as_u16()) == Some(403) =>
             {
                 Ok(None)
             }
@@ -260,5 +267,44 @@ impl ObjectWriter for S3Objects {
         content_type: &'static str,
     ) -> Result<PutOutcome, StoreError> {
         self.put_object(key, body, content_type, true).await
+    }
+}
+
+#[async_trait]
+impl ObjectEraser for S3Objects {
+    async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError> {
+        // S3 answers a delete of a missing key with success.
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| unavailable("DeleteObject", err))
+    }
+}
+
+#[async_trait]
+impl ObjectCopier for S3Objects {
+    async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<u64, StoreError> {
+        // Keys are ASCII ids and slashes ([`ObjectKey`]'s constructors): no escaping needed.
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(to.as_str())
+            .copy_source(format!("{}/{}", self.bucket, from.as_str()))
+            .send()
+            .await
+            .map_err(|err| {
+                if is_missing(&err) {
+                    StoreError::NotFound(Missing::Object(from.clone()))
+                } else {
+                    unavailable("CopyObject", err)
+                }
+            })?;
+        self.size(to)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(Missing::Object(to.clone())))
     }
 }

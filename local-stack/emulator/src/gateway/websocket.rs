@@ -1170,6 +1170,7 @@ mod template_tests {
         assert_eq!(
             keys,
             [
+                "DELETE /jobs/{id}",
                 "GET /jobs",
                 "GET /jobs/{id}",
                 "POST /jobs",
