@@ -34,8 +34,7 @@ fn corpus_accuracy_and_questions() {
         );
         assert_eq!(extracted.pages, doc.truth.pages, "{}", doc.truth.id);
         assert!(!extracted.truncated, "{}", doc.truth.id);
-        let questions_ok =
-            intact == doc.truth.pairs.len() || doc.truth.questions_beside_answers();
+        let questions_ok = intact == doc.truth.pairs.len() || doc.truth.questions_beside_answers();
         if score < 0.99 || !questions_ok {
             failures.push(format!(
                 "{}: accuracy {score:.4}, questions {intact}/{}",
