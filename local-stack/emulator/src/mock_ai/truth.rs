@@ -116,9 +116,11 @@ impl From<TruthFile> for Document {
     }
 }
 
-/// Whitespace folded to single spaces, trimmed.
+/// Text without its whitespace: lines are matched to the truth by their characters alone, since
+/// a layout may space a heading's syllables apart ("지 원" for 지원) and extraction may place a
+/// space differently from the source.
 fn fold(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    text.split_whitespace().collect()
 }
 
 /// A request line: the labeler shortens long lines to head…tail, so a line is the pieces it
