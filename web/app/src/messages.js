@@ -87,7 +87,9 @@ export const API_ERRORS = {
   "Upload.SizeMismatch": "올라간 파일의 크기가 처음과 다릅니다. 다시 올려 주세요.",
   "Internal.Error": "서버에 문제가 생겼습니다. 잠시 뒤 다시 시도해 주세요.",
   "Service.Unavailable": "서비스가 잠시 응답하지 않습니다. 잠시 뒤 다시 시도해 주세요.",
-  "Quota.Exceeded": "오늘 쓸 수 있는 분석 횟수를 모두 썼습니다. 나중에 다시 시도해 주세요.",
+  "Job.Running": "아직 처리 중인 작업은 지울 수 없습니다. 작업이 끝난 뒤 다시 시도해 주세요.",
+  "Quota.Exceeded":
+    "분석 요청 한도에 닿았습니다(동시에 처리하는 작업 수 또는 하루 한도). 진행 중인 작업이 끝난 뒤나 나중에 다시 시도해 주세요.",
   // The page's own names for what happens before an answer comes.
   "Network.Failed": "서버에 닿지 못했습니다. 인터넷 연결을 확인하고 다시 시도해 주세요.",
   "Upload.Refused": "저장소가 파일을 받지 않았습니다(올리기 주소가 만료되었을 수 있습니다). 다시 올려 주세요.",
