@@ -846,20 +846,20 @@ mod tests {
     fn a_line_the_next_word_would_have_fitted_on_ends_its_entry() {
         // Labels in a narrow, centred text box: each line is its own entry.
         let pages = vec![vec![
-            placed("사진", 805.0, 825.0, 500.0),
-            placed("영상", 805.0, 825.0, 486.0),
-            placed("카드뉴스", 795.0, 835.0, 472.0),
-            placed("역대 대통령 기록관", 745.0, 885.0, 458.0),
+            placed("지도", 805.0, 825.0, 500.0),
+            placed("달력", 805.0, 825.0, 486.0),
+            placed("안내책자", 795.0, 835.0, 472.0),
+            placed("우리 마을의 도서관", 745.0, 885.0, 458.0),
         ]];
         assert_eq!(
             join_paragraphs(&pages),
-            "사진\n영상\n카드뉴스\n역대 대통령 기록관"
+            "지도\n달력\n안내책자\n우리 마을의 도서관"
         );
     }
 
     #[test]
     fn table_rows_hard_breaks_and_separate_blocks_do_not_join() {
-        let mut row = placed("2019년 03월 한경대학교 졸업", 60.0, 540.0, 500.0);
+        let mut row = placed("2019년 03월 가람대학교 졸업", 60.0, 540.0, 500.0);
         row.column_gap = true;
         row.last_column_left = 500.0;
         let mut hard = placed(
@@ -870,7 +870,7 @@ mod tests {
         );
         hard.hard_break = true;
         let mut second = placed(
-            "2016년 03월 초월고등학교 졸업 그리고 다음 칸까지",
+            "2016년 03월 한솔고등학교 졸업 그리고 다음 칸까지",
             60.0,
             540.0,
             486.0,
@@ -887,7 +887,7 @@ mod tests {
         ]];
         assert_eq!(
             join_paragraphs(&pages),
-            "2019년 03월 한경대학교 졸업\n2016년 03월 초월고등학교 졸업 그리고 다음 칸까지\n자기소개서는 필수입니다 꼭 읽어 주세요 정말로 중요한\n내용입니다\n다른 상자의 글"
+            "2019년 03월 가람대학교 졸업\n2016년 03월 한솔고등학교 졸업 그리고 다음 칸까지\n자기소개서는 필수입니다 꼭 읽어 주세요 정말로 중요한\n내용입니다\n다른 상자의 글"
         );
     }
 

@@ -456,10 +456,10 @@ mod tests {
         // glyphs only in some runs of the same line.
         let fragments = [
             run("1. ", 0.0, 12.0, Some(3.0)),
-            run("국정감사", 15.0, 40.0, None),
+            run("연간사업", 15.0, 40.0, None),
             run("결과보고서", 59.0, 50.0, None),
         ];
-        assert_eq!(line(&fragments), "1. 국정감사 결과보고서");
+        assert_eq!(line(&fragments), "1. 연간사업 결과보고서");
     }
 
     #[test]
