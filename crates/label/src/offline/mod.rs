@@ -16,3 +16,4 @@ mod topics;
 pub use categorize::{categorize, decide, Decision, TRAINED_ON};
 pub use run_in::separate_run_in_questions;
 pub use split::{explain, split, Split, SplitPair};
+pub use topics::TOPIC_PHRASES;

@@ -6,8 +6,8 @@
 
 use narratix_domain::Category;
 
-/// Phrases (written without spaces) and their weights.
-const PHRASES: &[(Category, &str, u8)] = &[
+/// Phrases (written without spaces, Latin letters upper-case) and their weights.
+pub const TOPIC_PHRASES: &[(Category, &str, u8)] = &[
     // 지원동기
     (Category::Motivation, "지원동기", 6),
     (Category::Motivation, "지원한동기", 6),
@@ -310,12 +310,8 @@ const PHRASES: &[(Category, &str, u8)] = &[
 /// How plainly a short title names a cover-letter topic: the weight of its strongest phrase
 /// (0 when it names none). `성장과정` → 7, `데이터 분석 역량` → 3.
 pub(crate) fn heading_strength(title: &str) -> u8 {
-    let compact: String = title
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    PHRASES
+    let compact = compact(title);
+    TOPIC_PHRASES
         .iter()
         .filter(|(category, phrase, _)| *category != Category::Other && compact.contains(phrase))
         .map(|&(_, _, weight)| weight)
@@ -326,14 +322,18 @@ pub(crate) fn heading_strength(title: &str) -> u8 {
 /// Whether `text` (spaces ignored) ends with a phrase that names a topic outright:
 /// `성격 및 장단점` does, `성격 및 장단점 저의` does not.
 pub(crate) fn ends_with_topic(text: &str) -> bool {
-    let compact: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    PHRASES.iter().any(|(category, phrase, weight)| {
+    let compact = compact(text);
+    TOPIC_PHRASES.iter().any(|(category, phrase, weight)| {
         *category != Category::Other && *weight >= 5 && compact.ends_with(phrase)
     })
+}
+
+/// `text` as the table writes phrases: no whitespace, Latin letters upper-case.
+fn compact(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 #[cfg(test)]
