@@ -1,14 +1,17 @@
 //! The labeler port over `narratix-label`, with the API key from Secrets Manager fetched on
-//! first use and kept for the container's life.
+//! first use and kept for the container's life — read again once when the provider rejects it,
+//! so a key rotated in Secrets Manager takes effect without waiting for containers to recycle.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use narratix_app::labeling::{LabelOutput, TextLabeler};
 use narratix_domain::config::{ConfigError, Env};
 use narratix_domain::WireError;
-use narratix_label::{ApiKey, LabelConfig, Labeler};
+use narratix_label::{ApiKey, LabelConfig, LabelError, Labeled, Labeler};
 use narratix_store::aws::AwsSettings;
 use narratix_store::ports::SecretReader;
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
 /// The function's configuration, read once at start.
 #[derive(Debug, Clone)]
@@ -39,7 +42,7 @@ impl Config {
 pub struct ConfiguredLabeler<S> {
     config: Result<LabelConfig, WireError>,
     secret: Option<(S, String)>,
-    labeler: OnceCell<Labeler>,
+    labeler: Mutex<Option<Arc<Labeler>>>,
 }
 
 impl<S: SecretReader> ConfiguredLabeler<S> {
@@ -47,7 +50,7 @@ impl<S: SecretReader> ConfiguredLabeler<S> {
         ConfiguredLabeler {
             config,
             secret,
-            labeler: OnceCell::new(),
+            labeler: Mutex::new(None),
         }
     }
 
@@ -58,13 +61,46 @@ impl<S: SecretReader> ConfiguredLabeler<S> {
         }
         Ok(Labeler::new(config)?)
     }
+
+    /// The labeler built with the key last read, built now if there is none yet.
+    async fn current(&self) -> Result<Arc<Labeler>, WireError> {
+        let mut slot = self.labeler.lock().await;
+        if let Some(labeler) = slot.as_ref() {
+            return Ok(Arc::clone(labeler));
+        }
+        let labeler = Arc::new(self.build().await?);
+        *slot = Some(Arc::clone(&labeler));
+        Ok(labeler)
+    }
+
+    /// A labeler with the key read again, in place of `rejected` — unless a concurrent call has
+    /// already replaced it, whose labeler is used instead of reading the secret twice.
+    async fn rebuilt(&self, rejected: &Arc<Labeler>) -> Result<Arc<Labeler>, WireError> {
+        let mut slot = self.labeler.lock().await;
+        if let Some(labeler) = slot.as_ref().filter(|held| !Arc::ptr_eq(held, rejected)) {
+            return Ok(Arc::clone(labeler));
+        }
+        let labeler = Arc::new(self.build().await?);
+        *slot = Some(Arc::clone(&labeler));
+        Ok(labeler)
+    }
+
+    async fn label_with_fresh_key_on_rejection(&self, text: &str) -> Result<Labeled, WireError> {
+        let labeler = self.current().await?;
+        match labeler.label(text).await {
+            Err(LabelError::Auth(_)) if self.secret.is_some() => {
+                tracing::warn!("the provider rejected the API key; reading the secret again");
+                Ok(self.rebuilt(&labeler).await?.label(text).await?)
+            }
+            labeled => Ok(labeled?),
+        }
+    }
 }
 
 #[async_trait]
 impl<S: SecretReader> TextLabeler for ConfiguredLabeler<S> {
     async fn label(&self, text: &str) -> Result<LabelOutput, WireError> {
-        let labeler = self.labeler.get_or_try_init(|| self.build()).await?;
-        let labeled = labeler.label(text).await?;
+        let labeled = self.label_with_fresh_key_on_rejection(text).await?;
         if labeled.truncated {
             tracing::info!(
                 "the text was longer than the labeler's input cap; its tail was not labeled"
