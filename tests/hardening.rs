@@ -165,3 +165,52 @@ fn the_api_routes_delete_and_its_cors_allows_it() {
         assert!(quotas.contains(name), "the api is not given {name}");
     }
 }
+
+/// The CORS origins a deployment gets when `AllowedOrigins` is left at its default.
+fn default_origins(cors_origins: &Yaml) -> String {
+    let choice = untag(cors_origins)
+        .as_sequence()
+        .expect("origins chosen with !If [condition, page origin, AllowedOrigins]");
+    assert_eq!(choice.len(), 3, "{choice:?}");
+    format!("{:?}", choice[1])
+}
+
+#[test]
+fn cors_allows_only_the_stacks_own_page_unless_origins_are_given() {
+    let template = load_template();
+    let parameter = &template.root["Parameters"]["AllowedOrigins"];
+    assert_eq!(
+        parameter["Default"].as_str(),
+        Some(""),
+        "the deployed default must not be '*'"
+    );
+    let condition = format!("{:?}", template.root["Conditions"]["OnlyThePageOrigin"]);
+    assert!(
+        condition.contains("AllowedOrigins") && condition.contains("Equals"),
+        "{condition}"
+    );
+
+    let api_cors = template
+        .resource("HttpApi")
+        .property("CorsConfiguration")
+        .expect("the HTTP API's CORS")
+        .clone();
+    let bucket_cors = template
+        .resource("Bucket")
+        .property("CorsConfiguration")
+        .expect("the upload bucket's CORS")
+        .clone();
+    let bucket_rule = &bucket_cors["CorsRules"][0];
+    for (what, origins) in [
+        ("HTTP API", &api_cors["AllowOrigins"]),
+        ("upload bucket", &bucket_rule["AllowedOrigins"]),
+    ] {
+        let tagged = format!("{origins:?}");
+        assert!(tagged.contains("OnlyThePageOrigin"), "{what}: {tagged}");
+        let page = default_origins(origins);
+        assert!(
+            page.contains("https://${WebDistribution.DomainName}"),
+            "{what}: by default only the page's CloudFront origin, not {page}"
+        );
+    }
+}

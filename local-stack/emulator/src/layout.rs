@@ -190,6 +190,9 @@ impl<'t> Layout<'t> {
         let mut parameter_overrides = HashMap::from([
             ("JwtIssuer".to_owned(), local_issuer(&gateway)),
             ("JwtAudience".to_owned(), LOCAL_AUDIENCE.to_owned()),
+            // Deployed, the default allows only the stack's CloudFront page; locally the page is
+            // served from the gateway and, in the browser tests, from another origin on purpose.
+            ("AllowedOrigins".to_owned(), "*".to_owned()),
         ]);
         parameter_overrides.extend(parameters);
         let resolver = Resolver::new(template, &parameter_overrides, pseudo, names);
