@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
 use crate::error::LocalError;
+use crate::gateway::s3_access::{access_key_id, listing_grants, ListingGrant};
 use crate::template::{as_text, LocalNames, Resolver, Template};
 
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -75,6 +76,9 @@ pub struct FunctionSpec {
     pub environment: BTreeMap<String, String>,
     #[serde(skip)]
     pub events: Vec<(String, Json)>,
+    /// Its `s3:ListBucket` grants: what S3 answers it for a missing key.
+    #[serde(skip)]
+    pub listing: Vec<ListingGrant>,
 }
 
 pub struct Layout<'t> {
@@ -295,7 +299,7 @@ fn function_specs(
         for (name, value) in [
             ("AWS_ENDPOINT_URL", gateway.clone()),
             ("NARRATIX_S3_FORCE_PATH_STYLE", "true".to_owned()),
-            ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+            ("AWS_ACCESS_KEY_ID", access_key_id(&names.reference)),
             ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
             ("AWS_REGION", region.clone()),
             ("AWS_DEFAULT_REGION", region),
@@ -338,6 +342,10 @@ fn function_specs(
             memory_megabytes,
             environment,
             events,
+            listing: properties
+                .get("Policies")
+                .map(listing_grants)
+                .unwrap_or_default(),
         });
     }
     Ok(functions)

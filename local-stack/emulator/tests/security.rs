@@ -1,7 +1,8 @@
 //! The security suite, against one real local stack (its JWT authorizer, the api function, moto):
 //! every route with no token, a forged, an expired, a not-yet-valid and another user's token;
 //! names with bidi overrides, control characters or too many characters; an oversized body; an
-//! upload whose bytes are not a PDF; the daily jobs quota run out (429 with
+//! upload whose bytes are not a PDF or whose size is not the signed one; a start before the upload
+//! (S3's 403 for a caller that may not list the bucket); the daily jobs quota run out (429 with
 //! `Retry-After`); a job deleted with everything it held. No answer is ever a 5xx.
 //!
 //! Needs the venv of `scripts/setup-local` and the built functions (run it first). Without the
@@ -211,9 +212,64 @@ async fn the_apis_refuse_bad_tokens_odd_input_and_spent_quotas_without_a_5xx() {
     }
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["error"], "Upload.NotPdf");
-    // A wrong size (the presigned PUT is signed for the declared length) is not sent here: the
-    // local gateway does not answer a PUT whose length differs from the signed one (real S3
-    // answers 403). The start's size check is covered by functions/api/tests/routes.rs.
+
+    // An upload of another size than was signed. Real S3 refuses it (content-length is a signed
+    // header); moto does not check signatures, so this shows the start's own check behind it.
+    let created: Value = http
+        .post(format!("{http_api}/jobs"))
+        .bearer_auth(&alice)
+        .json(&json!({"files": [{"name": "b.pdf", "sizeBytes": pdf.len()}]}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("JSON");
+    let resized_job = created["jobId"].as_str().expect("a job id").to_owned();
+    let target = &created["files"][0];
+    let mut put = http.put(target["uploadUrl"].as_str().expect("an upload URL"));
+    for (name, value) in target["headers"].as_object().expect("headers") {
+        if !name.eq_ignore_ascii_case("content-length") {
+            put = put.header(name, value.as_str().unwrap_or_default());
+        }
+    }
+    let shorter = pdf[..pdf.len() - 1].to_vec();
+    let status = put.body(shorter).send().await.expect("PUT").status();
+    seen.record("PUT of another size", status);
+    let response = http
+        .post(format!("{http_api}/jobs/{resized_job}/start"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .expect("start");
+    let status = seen.record("start after an upload of another size", response.status());
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"], "Upload.SizeMismatch");
+
+    // A start before the upload. The api's role may not list the bucket, so S3 answers its HEAD
+    // of the missing key with 403, not 404 (the gateway does as S3 does): still Upload.Missing.
+    let created: Value = http
+        .post(format!("{http_api}/jobs"))
+        .bearer_auth(&bob)
+        .json(&json!({"files": [{"name": "c.pdf", "sizeBytes": pdf.len()}]}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("JSON");
+    let early_job = created["jobId"].as_str().expect("a job id").to_owned();
+    let response = http
+        .post(format!("{http_api}/jobs/{early_job}/start"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .expect("start");
+    let status = seen.record("start before the upload", response.status());
+    assert_eq!(status, StatusCode::CONFLICT);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"], "Upload.Missing");
 
     // Delete: the job is gone for its owner too.
     let status = http
@@ -236,14 +292,14 @@ async fn the_apis_refuse_bad_tokens_odd_input_and_spent_quotas_without_a_5xx() {
         StatusCode::NOT_FOUND
     );
 
-    // Quota: alice has created one job today; the day holds JOBS_PER_DAY.
+    // Quota: alice has created two jobs today; the day holds JOBS_PER_DAY.
     let create = || {
         http.post(format!("{http_api}/jobs"))
             .bearer_auth(&alice)
             .json(&json!({"files": [{"name": "q.pdf", "sizeBytes": 10}]}))
             .send()
     };
-    for _ in 1..JOBS_PER_DAY {
+    for _ in 2..JOBS_PER_DAY {
         let status = create().await.expect("create").status();
         assert_eq!(
             seen.record("create within the quota", status),

@@ -7,6 +7,7 @@ pub mod control;
 pub mod http_api;
 pub mod lambda;
 pub mod moto;
+pub mod s3_access;
 pub mod timestamps;
 pub mod web;
 pub mod websocket;

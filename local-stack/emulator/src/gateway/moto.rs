@@ -7,6 +7,7 @@ use axum::http::header::CONTENT_LENGTH;
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::s3_access::{access_denied_body, S3Access};
 use super::GatewayState;
 
 /// Larger than any object the pipeline stores (PDF uploads are at most 5 MB).
@@ -15,6 +16,8 @@ const PROXY_BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub struct MotoProxy {
     pub base_url: String,
     pub http: reqwest::Client,
+    /// Who may list which bucket: a missing key is 403 to a function that may not.
+    pub s3_access: S3Access,
 }
 
 pub async fn proxy_handler(State(state): State<GatewayState>, request: Request) -> Response {
@@ -26,6 +29,7 @@ pub async fn proxy_handler(State(state): State<GatewayState>, request: Request) 
         .unwrap_or("/");
     let url = format!("{}{path}", state.moto.base_url);
     let head = parts.method == Method::HEAD;
+    let reads_object = parts.method == Method::GET || head;
     let body = match to_bytes(body, PROXY_BODY_LIMIT).await {
         Ok(body) => body,
         Err(error) => {
@@ -35,7 +39,7 @@ pub async fn proxy_handler(State(state): State<GatewayState>, request: Request) 
     let forwarded = state
         .moto
         .http
-        .request(parts.method, url)
+        .request(parts.method.clone(), url)
         .headers(end_to_end(&parts.headers))
         .body(body)
         .send()
@@ -48,6 +52,17 @@ pub async fn proxy_handler(State(state): State<GatewayState>, request: Request) 
         }
     };
     let status = upstream.status();
+    if status == StatusCode::NOT_FOUND
+        && reads_object
+        && state.moto.s3_access.hides_missing_key(&parts.headers, path)
+    {
+        let body = if head { "" } else { access_denied_body() };
+        return Response::builder()
+            .status(StatusCode::FORBIDDEN)
+            .header("content-type", "application/xml")
+            .body(Body::from(body))
+            .unwrap_or_else(|_| StatusCode::FORBIDDEN.into_response());
+    }
     let mut headers = end_to_end(upstream.headers());
     // A HEAD answer has no body: its length (the object's, for S3) is only in the header.
     if let (true, Some(length)) = (head, upstream.headers().get(CONTENT_LENGTH)) {
