@@ -217,13 +217,15 @@ where
     C: ConnectionStore + ExpiredConnections,
     P: ConnectionPoster,
 {
+    // A failure here fails the sweep (so it is retried and alarmed), but only after the jobs
+    // were looked at: one part never keeps the other from running.
     let connections = close_expired_connections(
         notifier.connections,
         notifier.poster,
         now,
         settings.connection_batch,
     )
-    .await?;
+    .await;
     let recent = now.plus_seconds(-settings.grace_seconds);
     let overdue = now
         .plus_seconds(
@@ -235,7 +237,6 @@ where
     let open = notifier.jobs.open_jobs(&recent, settings.batch).await?;
     let mut output = SweepOutput {
         looked_at: count(open.len()),
-        connections,
         ..SweepOutput::default()
     };
     for open_job in open {
@@ -278,5 +279,6 @@ where
             tracing::warn!(job_id = %job_id, cause, "sweep could not end the job; next sweep retries");
         }
     }
+    output.connections = connections?;
     Ok(output)
 }
