@@ -144,6 +144,52 @@ fn the_sweeps_index_is_the_one_the_store_queries() {
 }
 
 #[test]
+fn the_token_expiry_index_is_the_one_the_store_queries_and_only_the_reaper_reads_it() {
+    let template = load_template();
+    let indexes = template
+        .resource("Table")
+        .property("GlobalSecondaryIndexes")
+        .and_then(Yaml::as_sequence)
+        .expect("indexes")
+        .clone();
+    let tokens = indexes
+        .iter()
+        .find(|index| untag(&index["IndexName"]).as_str() == Some(schema::TOKEN_INDEX))
+        .expect("the table has the token expiry index");
+    let keys = format!("{:?}", tokens["KeySchema"]);
+    assert!(
+        keys.contains(schema::attr::TOKEN_PK) && keys.contains(schema::attr::TOKEN_EXPIRES_AT),
+        "{keys}"
+    );
+    assert!(format!("{:?}", tokens["Projection"]).contains(schema::attr::CONNECTION_ID));
+    let definitions = format!(
+        "{:?}",
+        template.resource("Table").property("AttributeDefinitions")
+    );
+    assert!(definitions.contains(schema::attr::TOKEN_EXPIRES_AT));
+    let reaper = format!(
+        "{:?}",
+        template.resource("ReaperFunction").property("Policies")
+    );
+    assert!(
+        reaper.contains(schema::TOKEN_INDEX),
+        "the reaper may not query it"
+    );
+    for other in [
+        "ApiFunction",
+        "NotifyFunction",
+        "WsSubscribeFunction",
+        "WsConnectFunction",
+    ] {
+        let policies = format!("{:?}", template.resource(other).property("Policies"));
+        assert!(
+            !policies.contains(schema::TOKEN_INDEX),
+            "{other} may query it"
+        );
+    }
+}
+
+#[test]
 fn the_api_routes_delete_and_its_cors_allows_it() {
     let template = load_template();
     let api = template.resource("ApiFunction");

@@ -418,7 +418,8 @@ where
 
     /// Deletes one of the owner's jobs that is not running: its objects (upload, input copy,
     /// text, large result), then its items, then tells the owner's open sockets
-    /// (`jobDeleted`). Deleting a deleted job answers `Job.NotFound`.
+    /// (`jobDeleted`; one whose token expired is closed instead, [`crate::session`]).
+    /// Deleting a deleted job answers `Job.NotFound`.
     pub async fn delete_job<C, P>(
         &self,
         owner: &str,
@@ -449,8 +450,13 @@ where
         .to_json_bytes();
         // The deletion stands whether or not a socket hears of it.
         match connections.connections_of(owner, now).await {
-            Ok(ids) => {
-                for id in ids {
+            Ok(entries) => {
+                for entry in entries {
+                    if entry.token_expired(now) {
+                        crate::session::close_expired(connections, poster, &entry).await;
+                        continue;
+                    }
+                    let id = entry.connection_id;
                     if let Err(error) = poster.post(&id, &message).await {
                         tracing::info!(job_id = %job_id, connection_id = id, %error, "deletion notice not delivered");
                     }

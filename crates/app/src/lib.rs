@@ -6,6 +6,7 @@
 //! - [`lifecycle`]: a job's end — its final status, or failure when its execution died;
 //! - [`names`]: file names as they may be shown;
 //! - [`notice`]: delivering messages to the owner's connections, the final notice once;
+//! - [`session`]: a connection whose token expired gets `sessionExpired` and is closed;
 //! - [`subscribe`]: following a job on a WebSocket with a catch-up;
 //! - [`views`]: stored items as the API and the WebSocket show them.
 
@@ -14,5 +15,6 @@ pub mod labeling;
 pub mod lifecycle;
 pub mod names;
 pub mod notice;
+pub mod session;
 pub mod subscribe;
 pub mod views;

@@ -4,12 +4,14 @@ use narratix_domain::config::{ConfigError, Env};
 use narratix_domain::messages::JobTally;
 use narratix_domain::{FileStatus, JobId, JobStatus};
 use narratix_store::ports::{
-    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger, OpenJobs,
+    ConnectionPoster, ConnectionStore, ExpiredConnections, JobReader, JobWriter, NoticeLedger,
+    OpenJobs,
 };
 use narratix_store::{job_errors, Missing, Moment, StoreError, StoredError};
 use serde::{Deserialize, Serialize};
 
 use crate::notice::{Delivery, NoticeError, Notifier};
+use crate::session::{close_expired_connections, ConnectionSweep};
 use crate::views;
 
 /// Counts the job's file outcomes and sets its final status. Idempotent: a job that is final
@@ -148,6 +150,9 @@ pub struct SweepSettings {
     pub grace_seconds: i64,
     /// Most jobs one sweep looks at.
     pub batch: u32,
+    /// Most connections whose token expired one sweep closes (each is a post, a close and
+    /// two deletes: 200 fit the reaper's 30 s with room); more wait for the next sweep.
+    pub connection_batch: u32,
 }
 
 impl SweepSettings {
@@ -166,6 +171,7 @@ impl SweepSettings {
             )?,
             grace_seconds: seconds("NARRATIX_SWEEP_GRACE_SECONDS", 600)?,
             batch: 100,
+            connection_batch: 200,
         })
     }
 }
@@ -182,6 +188,9 @@ pub struct SweepOutput {
     pub notices: u32,
     /// Jobs whose notice failed again: left for the next sweep.
     pub failures: u32,
+    /// Connections whose token expired, closed with `sessionExpired`.
+    #[serde(default)]
+    pub connections: ConnectionSweep,
 }
 
 /// The error a job gets when no path ended it within the state machine's timeout.
@@ -192,10 +201,12 @@ pub fn never_ended_error() -> StoredError {
     )
 }
 
-/// Ends what nothing else ended: every open job (started, final notice not recorded) that
-/// is still RUNNING past the state machine's timeout is marked FAILED, and every final job
-/// whose notice was not recorded gets it — each once, with its usual `noticeId`. A job that
-/// fails again is counted and left for the next sweep.
+/// Ends what nothing else ended: first every connection whose token expired is told
+/// `sessionExpired` and closed (an idle socket outlives its token by at most one sweep
+/// interval); then every open job (started, final notice not recorded) that is still RUNNING
+/// past the state machine's timeout is marked FAILED, and every final job whose notice was
+/// not recorded gets it — each once, with its usual `noticeId`. A job that fails again is
+/// counted and left for the next sweep.
 pub async fn sweep<J, C, P>(
     notifier: &Notifier<'_, J, C, P>,
     settings: &SweepSettings,
@@ -203,9 +214,18 @@ pub async fn sweep<J, C, P>(
 ) -> Result<SweepOutput, StoreError>
 where
     J: JobReader + JobWriter + NoticeLedger + OpenJobs,
-    C: ConnectionStore,
+    C: ConnectionStore + ExpiredConnections,
     P: ConnectionPoster,
 {
+    // A failure here fails the sweep (so it is retried and alarmed), but only after the jobs
+    // were looked at: one part never keeps the other from running.
+    let connections = close_expired_connections(
+        notifier.connections,
+        notifier.poster,
+        now,
+        settings.connection_batch,
+    )
+    .await;
     let recent = now.plus_seconds(-settings.grace_seconds);
     let overdue = now
         .plus_seconds(
@@ -259,5 +279,6 @@ where
             tracing::warn!(job_id = %job_id, cause, "sweep could not end the job; next sweep retries");
         }
     }
+    output.connections = connections?;
     Ok(output)
 }

@@ -8,9 +8,12 @@ use narratix_store::aws::{ApiGatewayPoster, Aws, AwsSettings, DynamoStore};
 use narratix_store::ports::{
     ConnectionPoster, ConnectionStore, JobReader, NoticeLedger, PostError,
 };
-use narratix_store::{job_errors, JobItem, Missing, Moment, StoreError, StoredError};
+use narratix_store::{
+    job_errors, ConnectionEntry, JobItem, Missing, Moment, StoreError, StoredError,
+};
 use serde::{Deserialize, Serialize};
 
+use crate::session::{close_expired, Closing};
 use crate::views;
 
 /// Why a notice could not be built.
@@ -49,14 +52,17 @@ impl From<NoticeError> for WireError {
     }
 }
 
-/// How many connections got the message, how many were gone (and deleted) and how many
-/// could not be reached for another reason.
+/// How many connections got the message, how many were gone (and deleted), how many could
+/// not be reached for another reason, and how many were closed instead because their token
+/// had expired (they got `sessionExpired`, never the message).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     pub sent: u32,
     pub gone: u32,
     #[serde(default)]
     pub failed: u32,
+    #[serde(default)]
+    pub expired: u32,
 }
 
 /// How long a job's results are kept after its end (`ResultRetentionDays`).
@@ -193,7 +199,9 @@ where
             return Ok(Delivery::default());
         }
         let connections = self.connections.connections_of(&job.owner, now).await?;
-        let delivery = self.post_all(&connections, &job.job_id, &message).await;
+        let delivery = self
+            .post_all(&connections, &job.job_id, &message, now)
+            .await;
         if delivery.failed > 0 {
             return Err(NoticeError::Undelivered {
                 job_id: job.job_id.clone(),
@@ -213,7 +221,8 @@ where
         Ok(delivery)
     }
 
-    /// Posts `message` to each of the owner's connections; gone ones are deleted.
+    /// Posts `message` to each of the owner's connections; gone ones are deleted, those whose
+    /// token expired are closed instead.
     pub async fn deliver(
         &self,
         owner: &str,
@@ -222,10 +231,11 @@ where
         now: &Moment,
     ) -> Result<Delivery, StoreError> {
         let connections = self.connections.connections_of(owner, now).await?;
-        Ok(self.post_all(&connections, job_id, message).await)
+        Ok(self.post_all(&connections, job_id, message, now).await)
     }
 
-    /// Posts each message in order to one connection, stopping at the first failure.
+    /// Posts each message in order to one connection, stopping at the first failure. The
+    /// caller has checked the connection's token (see [`crate::subscribe::serve`]).
     pub async fn reply(
         &self,
         connection_id: &str,
@@ -239,15 +249,29 @@ where
         Ok(())
     }
 
+    /// Closes a connection whose token expired ([`close_expired`]).
+    pub async fn close_expired(&self, entry: &ConnectionEntry) -> Closing {
+        close_expired(self.connections, self.poster, entry).await
+    }
+
     async fn post_all(
         &self,
-        connections: &[String],
+        connections: &[ConnectionEntry],
         job_id: &JobId,
         message: &ServerMessage,
+        now: &Moment,
     ) -> Delivery {
         let body = message.to_json_bytes();
         let mut delivery = Delivery::default();
-        for connection_id in connections {
+        for entry in connections {
+            let connection_id = entry.connection_id.as_str();
+            if entry.token_expired(now) {
+                // Never the notice: its token no longer entitles it to the job's data. The
+                // owner's other (valid) connections decide whether the notice got through.
+                self.close_expired(entry).await;
+                delivery.expired += 1;
+                continue;
+            }
             match self.poster.post(connection_id, &body).await {
                 Ok(()) => delivery.sent += 1,
                 Err(PostError::Gone) => {
@@ -264,7 +288,7 @@ where
                 }
             }
         }
-        tracing::info!(job_id = %job_id, sent = delivery.sent, gone = delivery.gone, "notice delivered");
+        tracing::info!(job_id = %job_id, sent = delivery.sent, gone = delivery.gone, expired = delivery.expired, "notice delivered");
         delivery
     }
 }

@@ -4,8 +4,69 @@
 use narratix_domain::api::ApiErrorName;
 use narratix_domain::messages::{ClientMessage, ServerMessage};
 use narratix_domain::JobId;
-use narratix_store::ports::{ConnectionStore, JobReader};
-use narratix_store::StoreError;
+use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobReader, NoticeLedger};
+use narratix_store::{ConnectionEntry, Moment, StoreError};
+
+use crate::notice::Notifier;
+
+/// How a client message on a connection was handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Served {
+    /// The answer was posted (or its posting failed and was logged).
+    Answered,
+    /// The connection's token had expired: it got `sessionExpired` and was closed instead.
+    Closed,
+}
+
+/// Handles a client message on `connection_id`: if the connection's token has expired
+/// (`token_expires_at` from the authorizer's context, else the stored connection's), the
+/// connection is closed with `sessionExpired` and nothing else is read or recorded; otherwise
+/// it is answered ([`answer`]) on the connection.
+pub async fn serve<J, C, P>(
+    notifier: &Notifier<'_, J, C, P>,
+    connection_id: &str,
+    owner: Option<String>,
+    token_expires_at: Option<i64>,
+    body: Option<&str>,
+    now: &Moment,
+) -> Result<Served, StoreError>
+where
+    J: JobReader + NoticeLedger,
+    C: ConnectionStore,
+    P: ConnectionPoster,
+{
+    let token_expires_at = match token_expires_at {
+        Some(at) => Some(at),
+        None => notifier
+            .connections
+            .connection(connection_id)
+            .await?
+            .map(|connection| connection.token_expires_at),
+    };
+    if let Some(token_expires_at) = token_expires_at {
+        let entry = ConnectionEntry {
+            connection_id: connection_id.to_owned(),
+            token_expires_at,
+        };
+        if entry.token_expired(now) {
+            notifier.close_expired(&entry).await;
+            return Ok(Served::Closed);
+        }
+    }
+    let messages = answer(
+        notifier.jobs,
+        notifier.connections,
+        connection_id,
+        owner,
+        body,
+    )
+    .await?;
+    if let Err(error) = notifier.reply(connection_id, &messages).await {
+        let error = narratix_domain::error_chain(&error);
+        tracing::warn!(connection_id, error, "could not answer the subscriber");
+    }
+    Ok(Served::Answered)
+}
 
 /// The messages that answer a client message on `connection_id`, after recording the
 /// subscription. `owner` is the authorizer's verified subject, if the request carries it.

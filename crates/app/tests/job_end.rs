@@ -53,6 +53,7 @@ async fn store_with_job(files: usize) -> MemoryStore {
                 owner: "alice".into(),
                 connected_at: now().rfc3339(),
                 expires_at: now().plus_seconds(7200).epoch_seconds(),
+                token_expires_at: now().plus_seconds(7200).epoch_seconds(),
             })
             .await
             .expect("connect");
@@ -63,6 +64,7 @@ async fn store_with_job(files: usize) -> MemoryStore {
             owner: "bob".into(),
             connected_at: now().rfc3339(),
             expires_at: now().plus_seconds(7200).epoch_seconds(),
+            token_expires_at: now().plus_seconds(7200).epoch_seconds(),
         })
         .await
         .expect("connect");
@@ -291,7 +293,13 @@ async fn gone_connections_are_deleted_and_failures_only_counted_out() {
     assert_eq!((delivery.sent, delivery.gone), (1, 1));
     assert_eq!(store.connection("c1").await.expect("read"), None);
     assert_eq!(
-        store.connections_of("alice", &now()).await.expect("list"),
+        store
+            .connections_of("alice", &now())
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|entry| entry.connection_id)
+            .collect::<Vec<_>>(),
         ["c2"]
     );
 
@@ -697,6 +705,7 @@ fn settings() -> SweepSettings {
         job_timeout_seconds: 7200,
         grace_seconds: 600,
         batch: 100,
+        connection_batch: 100,
     }
 }
 

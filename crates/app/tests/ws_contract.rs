@@ -69,6 +69,7 @@ async fn every_message_the_server_sends_matches_the_schema() {
             owner: "alice".into(),
             connected_at: now.rfc3339(),
             expires_at: now.plus_seconds(60).epoch_seconds(),
+            token_expires_at: now.plus_seconds(60).epoch_seconds(),
         })
         .await
         .expect("connect");

@@ -93,6 +93,17 @@ pub mod websocket {
             .map(str::to_owned)
     }
 
+    /// The `exp` (epoch seconds) of the token the connection was opened with, as the
+    /// `$connect` authorizer put it in its context (a number; API Gateway may hand context
+    /// values over as strings, which are read too).
+    pub fn token_expiry_of(request: &ApiGatewayWebsocketProxyRequest) -> Option<i64> {
+        match request.request_context.authorizer.fields.get("exp")? {
+            serde_json::Value::Number(number) => number.as_i64(),
+            serde_json::Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     /// The connection the event is about; `route` names it in the error.
     pub fn connection_id(
         request: &ApiGatewayWebsocketProxyRequest,

@@ -235,6 +235,10 @@ pub enum ServerMessage {
     /// [`crate::api::ApiErrorName`].
     #[serde(rename_all = "camelCase")]
     Error { error: String, message: String },
+    /// The token the connection was opened with expired (`expiredAt`, RFC 3339): the last
+    /// message on it, then the server closes it. Sign in again and open a new one.
+    #[serde(rename_all = "camelCase")]
+    SessionExpired { expired_at: String },
 }
 
 /// The id every delivery of a job's final notice carries (`noticeId`).
@@ -268,7 +272,7 @@ impl ServerMessage {
             | ServerMessage::JobFailed { job_id, .. }
             | ServerMessage::JobDeleted { job_id }
             | ServerMessage::Subscribed { job_id, .. } => Some(job_id),
-            ServerMessage::Error { .. } => None,
+            ServerMessage::Error { .. } | ServerMessage::SessionExpired { .. } => None,
         }
     }
 

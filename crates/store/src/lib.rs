@@ -17,7 +17,8 @@ pub mod schema;
 
 pub use error::{BoxError, Missing, StoreError};
 pub use model::{
-    job_errors, Capped, Connection, FileItem, FileResult, JobItem, JobSnapshot, NewFile, NewJob,
-    OpenJob, PutOutcome, QuotaOutcome, QuotaTake, SaveOutcome, StoredError, StoredPairs,
+    job_errors, Capped, Connection, ConnectionEntry, FileItem, FileResult, JobItem, JobSnapshot,
+    NewFile, NewJob, OpenJob, PutOutcome, QuotaOutcome, QuotaTake, SaveOutcome, StoredError,
+    StoredPairs,
 };
 pub use moment::Moment;

@@ -11,13 +11,14 @@ use narratix_domain::{FileId, FileStatus, JobId, JobStatus, ObjectKey};
 
 use crate::error::Missing;
 use crate::ports::{
-    ConnectionPoster, ConnectionStore, DailyQuota, FileResults, JobEraser, JobReader, JobWriter,
-    NoticeLedger, ObjectCopier, ObjectEraser, ObjectReader, ObjectWriter, OpenJobs, PostError,
-    PresignedPut, UploadUrls,
+    ConnectionPoster, ConnectionStore, DailyQuota, ExpiredConnections, FileResults, JobEraser,
+    JobReader, JobWriter, NoticeLedger, ObjectCopier, ObjectEraser, ObjectReader, ObjectWriter,
+    OpenJobs, PostError, PresignedPut, UploadUrls,
 };
 use crate::{
-    Capped, Connection, FileItem, FileResult, JobItem, JobSnapshot, Moment, NewJob, OpenJob,
-    PutOutcome, QuotaOutcome, QuotaTake, SaveOutcome, StoreError, StoredError, StoredPairs,
+    Capped, Connection, ConnectionEntry, FileItem, FileResult, JobItem, JobSnapshot, Moment,
+    NewJob, OpenJob, PutOutcome, QuotaOutcome, QuotaTake, SaveOutcome, StoreError, StoredError,
+    StoredPairs,
 };
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -36,6 +37,7 @@ struct StoredJob {
 #[derive(Debug, Clone)]
 struct OwnerEntry {
     expires_at: i64,
+    token_expires_at: i64,
     job_id: Option<JobId>,
 }
 
@@ -353,6 +355,7 @@ impl ConnectionStore for MemoryStore {
             (connection.owner.clone(), connection.connection_id.clone()),
             OwnerEntry {
                 expires_at: connection.expires_at,
+                token_expires_at: connection.token_expires_at,
                 job_id: None,
             },
         );
@@ -373,14 +376,21 @@ impl ConnectionStore for MemoryStore {
         Ok(())
     }
 
-    async fn connections_of(&self, owner: &str, now: &Moment) -> Result<Vec<String>, StoreError> {
+    async fn connections_of(
+        &self,
+        owner: &str,
+        now: &Moment,
+    ) -> Result<Vec<ConnectionEntry>, StoreError> {
         Ok(lock(&self.tables)
             .owner_connections
             .iter()
             .filter(|((entry_owner, _), entry)| {
                 entry_owner == owner && entry.expires_at > now.epoch_seconds()
             })
-            .map(|((_, connection_id), _)| connection_id.clone())
+            .map(|((_, connection_id), entry)| ConnectionEntry {
+                connection_id: connection_id.clone(),
+                token_expires_at: entry.token_expires_at,
+            })
             .collect())
     }
 
@@ -403,6 +413,28 @@ impl ConnectionStore for MemoryStore {
                 connection_id.to_owned(),
             ))),
         }
+    }
+}
+
+#[async_trait]
+impl ExpiredConnections for MemoryStore {
+    async fn expired_connections(
+        &self,
+        now: &Moment,
+        limit: u32,
+    ) -> Result<Vec<ConnectionEntry>, StoreError> {
+        let mut expired: Vec<ConnectionEntry> = lock(&self.tables)
+            .connections
+            .values()
+            .filter(|connection| connection.token_expires_at <= now.epoch_seconds())
+            .map(|connection| ConnectionEntry {
+                connection_id: connection.connection_id.clone(),
+                token_expires_at: connection.token_expires_at,
+            })
+            .collect();
+        expired.sort_by_key(|entry| entry.token_expires_at);
+        expired.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(expired)
     }
 }
 
@@ -603,12 +635,15 @@ impl ObjectCopier for MemoryObjects {
     }
 }
 
-/// Records what was posted; connections listed as gone answer 410, failing ones an error.
+/// Records what was posted and which connections were closed; connections listed as gone
+/// (or closed) answer 410, failing ones an error.
 #[derive(Default)]
 pub struct RecordingPoster {
     gone: BTreeSet<String>,
     failing: BTreeSet<String>,
+    failing_close: BTreeSet<String>,
     posted: Mutex<Vec<(String, serde_json::Value)>>,
+    closed: Mutex<Vec<String>>,
 }
 
 impl RecordingPoster {
@@ -626,16 +661,31 @@ impl RecordingPoster {
         self
     }
 
+    /// Makes closing `connection_id` fail (a 500), its posts still delivered.
+    pub fn with_failing_close(mut self, connection_id: &str) -> RecordingPoster {
+        self.failing_close.insert(connection_id.to_owned());
+        self
+    }
+
     /// Every delivered message, as JSON, with its connection.
     pub fn posted(&self) -> Vec<(String, serde_json::Value)> {
         lock(&self.posted).clone()
+    }
+
+    /// The connections closed (`DELETE @connections/{id}`), in order.
+    pub fn closed(&self) -> Vec<String> {
+        lock(&self.closed).clone()
+    }
+
+    fn is_closed(&self, connection_id: &str) -> bool {
+        lock(&self.closed).iter().any(|id| id == connection_id)
     }
 }
 
 #[async_trait]
 impl ConnectionPoster for RecordingPoster {
     async fn post(&self, connection_id: &str, message: &[u8]) -> Result<(), PostError> {
-        if self.gone.contains(connection_id) {
+        if self.gone.contains(connection_id) || self.is_closed(connection_id) {
             return Err(PostError::Gone);
         }
         if self.failing.contains(connection_id) {
@@ -652,6 +702,21 @@ impl ConnectionPoster for RecordingPoster {
             })
         })?;
         lock(&self.posted).push((connection_id.to_owned(), value));
+        Ok(())
+    }
+
+    async fn close(&self, connection_id: &str) -> Result<(), PostError> {
+        if self.gone.contains(connection_id) || self.is_closed(connection_id) {
+            return Err(PostError::Gone);
+        }
+        if self.failing_close.contains(connection_id) {
+            return Err(PostError::Failed(StoreError::unavailable(
+                "API Gateway",
+                "DeleteConnection",
+                "simulated 500",
+            )));
+        }
+        lock(&self.closed).push(connection_id.to_owned());
         Ok(())
     }
 }
@@ -746,7 +811,11 @@ impl ConnectionStore for UnavailableStore {
     async fn delete_connection(&self, _connection_id: &str) -> Result<(), StoreError> {
         Err(down())
     }
-    async fn connections_of(&self, _owner: &str, _now: &Moment) -> Result<Vec<String>, StoreError> {
+    async fn connections_of(
+        &self,
+        _owner: &str,
+        _now: &Moment,
+    ) -> Result<Vec<ConnectionEntry>, StoreError> {
         Err(down())
     }
     async fn subscribe(
@@ -766,6 +835,17 @@ impl OpenJobs for UnavailableStore {
         _started_before: &Moment,
         _limit: u32,
     ) -> Result<Vec<OpenJob>, StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl ExpiredConnections for UnavailableStore {
+    async fn expired_connections(
+        &self,
+        _now: &Moment,
+        _limit: u32,
+    ) -> Result<Vec<ConnectionEntry>, StoreError> {
         Err(down())
     }
 }

@@ -4,6 +4,8 @@ use narratix_domain::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::Moment;
+
 /// Wire names the store writes for job-level failures that no Lambda reports: they are not in
 /// the state machine's error table because nothing retries or catches them.
 pub mod job_errors {
@@ -157,6 +159,26 @@ pub struct Connection {
     pub connected_at: String,
     /// Epoch seconds; the table's TTL deletes the connection afterwards.
     pub expires_at: i64,
+    /// Epoch seconds: the `exp` of the token the connection was opened with. From then on
+    /// nothing is posted to it but the closing `sessionExpired`.
+    pub token_expires_at: i64,
+}
+
+/// One of an owner's connections as a sender sees it: where to post, and until when its
+/// token allows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionEntry {
+    pub connection_id: String,
+    /// Epoch seconds (the token's `exp`).
+    pub token_expires_at: i64,
+}
+
+impl ConnectionEntry {
+    /// Whether the connection's token has expired at `now` (`exp` is the first second it is
+    /// no longer valid).
+    pub fn token_expired(&self, now: &Moment) -> bool {
+        self.token_expires_at <= now.epoch_seconds()
+    }
 }
 
 /// Where a file's pairs are kept.

@@ -12,10 +12,11 @@
 //! | [`JobEraser`], [`ObjectEraser`] | api: a user deletes a job |
 //! | [`ObjectCopier`] | api: the start keeps a copy of each upload the user cannot write |
 //! | [`FileResults`] | label-worker: store a file's result once |
-//! | [`ConnectionStore`] | ws-connect, ws-disconnect, ws-subscribe, notify |
+//! | [`ConnectionStore`] | ws-connect, ws-disconnect, ws-subscribe, notify, api, reaper |
+//! | [`ExpiredConnections`] | reaper (sweep): connections whose token expired |
 //! | [`UploadUrls`], [`ObjectReader`], [`ObjectWriter`] | api, extract, label-worker |
 //! | [`Executions`], [`TaskCallbacks`] | api; label-worker, label-dlq |
-//! | [`ConnectionPoster`] | notify, reaper, ws-subscribe |
+//! | [`ConnectionPoster`] | notify, reaper, ws-subscribe, api |
 //! | [`SecretReader`] | label-worker |
 
 use std::collections::BTreeMap;
@@ -26,8 +27,8 @@ use narratix_domain::messages::{JobTally, LabelTaskOutput};
 use narratix_domain::{FileId, JobId, ObjectKey, WireError};
 
 use crate::{
-    Capped, Connection, FileResult, JobItem, JobSnapshot, Moment, NewJob, OpenJob, PutOutcome,
-    QuotaOutcome, QuotaTake, SaveOutcome, StoreError, StoredError,
+    Capped, Connection, ConnectionEntry, FileResult, JobItem, JobSnapshot, Moment, NewJob, OpenJob,
+    PutOutcome, QuotaOutcome, QuotaTake, SaveOutcome, StoreError, StoredError,
 };
 
 /// Reading jobs and their files.
@@ -153,8 +154,12 @@ pub trait ConnectionStore: Send + Sync {
     /// Removes the connection and its owner entry; a missing connection is not an error.
     async fn delete_connection(&self, connection_id: &str) -> Result<(), StoreError>;
 
-    /// Ids of the owner's connections that have not expired at `now`.
-    async fn connections_of(&self, owner: &str, now: &Moment) -> Result<Vec<String>, StoreError>;
+    /// The owner's connections whose item has not expired at `now` (their token may have).
+    async fn connections_of(
+        &self,
+        owner: &str,
+        now: &Moment,
+    ) -> Result<Vec<ConnectionEntry>, StoreError>;
 
     /// Records which job the connection follows.
     async fn subscribe(
@@ -163,6 +168,18 @@ pub trait ConnectionStore: Send + Sync {
         connection_id: &str,
         job_id: &JobId,
     ) -> Result<(), StoreError>;
+}
+
+/// The connections the sweep closes.
+#[async_trait]
+pub trait ExpiredConnections: Send + Sync {
+    /// Up to `limit` connections whose token expired at or before `now`, soonest expired
+    /// first.
+    async fn expired_connections(
+        &self,
+        now: &Moment,
+        limit: u32,
+    ) -> Result<Vec<ConnectionEntry>, StoreError>;
 }
 
 /// A presigned S3 PUT: the URL and the headers the client must send with it.
@@ -259,10 +276,14 @@ pub enum PostError {
     Failed(#[source] StoreError),
 }
 
-/// Sends a message to one WebSocket connection (API Gateway `@connections`).
+/// Sends a message to one WebSocket connection, or closes it (API Gateway `@connections`).
 #[async_trait]
 pub trait ConnectionPoster: Send + Sync {
     async fn post(&self, connection_id: &str, message: &[u8]) -> Result<(), PostError>;
+
+    /// Closes the connection from the server side (`DELETE @connections/{id}`); a connection
+    /// that is gone already is [`PostError::Gone`].
+    async fn close(&self, connection_id: &str) -> Result<(), PostError>;
 }
 
 /// Reading the AI provider's API key.

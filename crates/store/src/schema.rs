@@ -30,6 +30,13 @@ pub const OPEN_INDEX: &str = "byOpenJob";
 /// The one partition of [`OPEN_INDEX`]: only jobs in flight are in it, a handful at a time.
 pub const OPEN_PK: &str = "OPEN";
 
+/// The sparse index of connections by when their token expires (`tokenPk` = [`TOKEN_PK`],
+/// `tokenExpiresAt`): what the sweep reads to close idle sockets whose token expired. Only
+/// connection items (`CONN#{id}` / `CONN`) carry `tokenPk`; they leave the index with the item.
+pub const TOKEN_INDEX: &str = "byTokenExpiry";
+/// The one partition of [`TOKEN_INDEX`]: the open connections, each until it is closed.
+pub const TOKEN_PK: &str = "CONN";
+
 /// A user's daily quota counters are `QUOTA#{owner}` / `DAY#{yyyy-mm-dd}` (UTC).
 pub const QUOTA_PREFIX: &str = "QUOTA#";
 pub const DAY_PREFIX: &str = "DAY#";
@@ -87,6 +94,11 @@ pub mod attr {
     // connection
     pub const CONNECTION_ID: &str = "connectionId";
     pub const CONNECTED_AT: &str = "connectedAt";
+    /// Epoch seconds: the `exp` of the connection's token (both connection items; the sort
+    /// key of the token index).
+    pub const TOKEN_EXPIRES_AT: &str = "tokenExpiresAt";
+    /// [`super::TOKEN_PK`] on the connection item: puts it on the token index.
+    pub const TOKEN_PK: &str = "tokenPk";
 
     /// Every attribute a job item has.
     pub const JOB: &[&str] = &[

@@ -427,6 +427,11 @@ async fn owner_connections_skip_expired_ones_and_disconnect_deletes_both_items()
                 .items(item(&[
                     ("connectionId", s("live")),
                     ("expiresAt", n(1_795_000_060)),
+                    ("tokenExpiresAt", n(1_795_000_030)),
+                ]))
+                .items(item(&[
+                    ("connectionId", s("before-expiry-was-stored")),
+                    ("expiresAt", n(1_795_000_090)),
                 ]))
                 .items(item(&[
                     ("connectionId", s("stale")),
@@ -453,12 +458,103 @@ async fn owner_connections_skip_expired_ones_and_disconnect_deletes_both_items()
         &[&list, &delete_by_id, &delete_by_owner]
     );
     let store = DynamoStore::new(client, "table");
+    let listed = store.connections_of("alice", &now()).await.expect("list");
     assert_eq!(
-        store.connections_of("alice", &now()).await.expect("list"),
-        ["live"]
+        listed
+            .iter()
+            .map(|entry| (entry.connection_id.as_str(), entry.token_expires_at))
+            .collect::<Vec<_>>(),
+        // A connection stored before its token's expiry was: valid until its item expires.
+        [
+            ("live", 1_795_000_030),
+            ("before-expiry-was-stored", 1_795_000_090)
+        ]
     );
     store.delete_connection("live").await.expect("deleted");
     assert_eq!(delete_by_owner.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_connection_is_stored_with_its_tokens_expiry_and_only_its_item_is_on_the_token_index() {
+    use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+    let by_id = mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|req| {
+            let item = req.item().cloned().unwrap_or_default();
+            item.get("pk") == Some(&s("CONN#c1"))
+                && item.get("tokenPk") == Some(&s("CONN"))
+                && item.get("tokenExpiresAt") == Some(&n(1_795_000_900))
+                && item.get("expiresAt") == Some(&n(1_795_007_200))
+        })
+        .then_output(|| PutItemOutput::builder().build());
+    let by_owner = mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|req| {
+            let item = req.item().cloned().unwrap_or_default();
+            item.get("pk") == Some(&s("OWNER#alice"))
+                && !item.contains_key("tokenPk")
+                && item.get("tokenExpiresAt") == Some(&n(1_795_000_900))
+        })
+        .then_output(|| PutItemOutput::builder().build());
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &[&by_id, &by_owner]);
+    let store = DynamoStore::new(client, "table");
+    store
+        .put_connection(&narratix_store::Connection {
+            connection_id: "c1".into(),
+            owner: "alice".into(),
+            connected_at: now().rfc3339(),
+            expires_at: 1_795_007_200,
+            token_expires_at: 1_795_000_900,
+        })
+        .await
+        .expect("stored");
+    assert_eq!((by_id.num_calls(), by_owner.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn expired_connections_query_the_token_index_page_by_page_up_to_the_limit() {
+    use narratix_store::ports::ExpiredConnections;
+    let first = mock!(aws_sdk_dynamodb::Client::query)
+        .match_requests(|req| {
+            req.index_name() == Some("byTokenExpiry")
+                && req.key_condition_expression()
+                    == Some("tokenPk = :conn AND tokenExpiresAt <= :now")
+                && req
+                    .expression_attribute_values()
+                    .and_then(|v| v.get(":now"))
+                    == Some(&n(1_795_000_000))
+                && req.limit() == Some(3)
+        })
+        .then_output(|| {
+            QueryOutput::builder()
+                .items(item(&[
+                    ("connectionId", s("a")),
+                    ("tokenExpiresAt", n(1_794_999_000)),
+                ]))
+                .last_evaluated_key("pk", s("CONN#a"))
+                .build()
+        });
+    let second = mock!(aws_sdk_dynamodb::Client::query)
+        .match_requests(|req| {
+            req.limit() == Some(2)
+                && req.exclusive_start_key().and_then(|k| k.get("pk")) == Some(&s("CONN#a"))
+        })
+        .then_output(|| {
+            QueryOutput::builder()
+                .items(item(&[
+                    ("connectionId", s("b")),
+                    ("tokenExpiresAt", n(1_794_999_500)),
+                ]))
+                .build()
+        });
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &[&first, &second]);
+    let store = DynamoStore::new(client, "table");
+    let expired = store.expired_connections(&now(), 3).await.expect("expired");
+    assert_eq!(
+        expired
+            .iter()
+            .map(|entry| (entry.connection_id.as_str(), entry.token_expires_at))
+            .collect::<Vec<_>>(),
+        [("a", 1_794_999_000), ("b", 1_794_999_500)]
+    );
 }
 
 fn key(text: &str) -> ObjectKey {
@@ -565,6 +661,35 @@ async fn posting_to_a_gone_connection_is_gone() {
     ));
     assert!(matches!(
         poster.post("c1", b"{}").await,
+        Err(PostError::Failed(_))
+    ));
+}
+
+#[tokio::test]
+async fn closing_a_connection_deletes_it_and_a_gone_one_is_gone() {
+    use aws_sdk_apigatewaymanagement::operation::delete_connection::{
+        DeleteConnectionError, DeleteConnectionOutput,
+    };
+    use aws_sdk_apigatewaymanagement::types::error::{ForbiddenException, GoneException};
+    let ok = mock!(aws_sdk_apigatewaymanagement::Client::delete_connection)
+        .match_requests(|req| req.connection_id() == Some("c1"))
+        .then_output(|| DeleteConnectionOutput::builder().build());
+    let gone = mock!(aws_sdk_apigatewaymanagement::Client::delete_connection)
+        .then_error(|| DeleteConnectionError::GoneException(GoneException::builder().build()));
+    let forbidden =
+        mock!(aws_sdk_apigatewaymanagement::Client::delete_connection).then_error(|| {
+            DeleteConnectionError::ForbiddenException(ForbiddenException::builder().build())
+        });
+    let client = mock_client!(
+        aws_sdk_apigatewaymanagement,
+        RuleMode::Sequential,
+        &[&ok, &gone, &forbidden]
+    );
+    let poster = ApiGatewayPoster::new(client);
+    assert!(poster.close("c1").await.is_ok());
+    assert!(matches!(poster.close("c1").await, Err(PostError::Gone)));
+    assert!(matches!(
+        poster.close("c1").await,
         Err(PostError::Failed(_))
     ));
 }

@@ -563,6 +563,7 @@ async fn delete_removes_items_and_objects_and_tells_open_sockets() {
             owner: "alice".into(),
             connected_at: now().rfc3339(),
             expires_at: now().plus_seconds(60).epoch_seconds(),
+            token_expires_at: now().plus_seconds(60).epoch_seconds(),
         })
         .await
         .expect("connect");

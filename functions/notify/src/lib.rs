@@ -54,6 +54,7 @@ mod tests {
                     owner: "alice".into(),
                     connected_at: now().rfc3339(),
                     expires_at: now().plus_seconds(60).epoch_seconds(),
+                    token_expires_at: now().plus_seconds(60).epoch_seconds(),
                 })
                 .await
                 .expect("connect");
@@ -78,7 +79,7 @@ mod tests {
         let delivery = handle(&notifier, event, now()).await.expect("notify");
         assert_eq!(
             serde_json::to_value(delivery).expect("json"),
-            json!({"sent": 1, "gone": 1, "failed": 0})
+            json!({"sent": 1, "gone": 1, "failed": 0, "expired": 0})
         );
         assert_eq!(poster.posted()[0].1["type"], "fileProgress");
         assert!(store.connection("c2").await.expect("read").is_none());

@@ -2,15 +2,17 @@
 //! - An EventBridge "Step Functions Execution Status Change" for an execution that ended
 //!   TIMED_OUT, ABORTED or FAILED → the job (execution name = job id) is FAILED unless it was
 //!   final, and its owner gets the final notice once.
-//! - An EventBridge "Scheduled Event" → the sweep: every job still RUNNING past the state
-//!   machine's timeout is FAILED, and every final job whose notice was not recorded gets it.
+//! - An EventBridge "Scheduled Event" → the sweep: every connection whose token expired gets
+//!   `sessionExpired` and is closed, every job still RUNNING past the state machine's timeout
+//!   is FAILED, and every final job whose notice was not recorded gets it.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use narratix_app::lifecycle::{reap, sweep, ReapOutput, SweepOutput, SweepSettings};
 use narratix_app::notice::Notifier;
 use narratix_domain::{ErrorKind, JobId, WireError};
 use narratix_store::ports::{
-    ConnectionPoster, ConnectionStore, JobReader, JobWriter, NoticeLedger, OpenJobs,
+    ConnectionPoster, ConnectionStore, ExpiredConnections, JobReader, JobWriter, NoticeLedger,
+    OpenJobs,
 };
 use narratix_store::Moment;
 use serde::{Deserialize, Serialize};
@@ -50,7 +52,7 @@ pub async fn handle_event<J, C, P>(
 ) -> Result<ReaperOutput, WireError>
 where
     J: JobReader + JobWriter + NoticeLedger + OpenJobs,
-    C: ConnectionStore,
+    C: ConnectionStore + ExpiredConnections,
     P: ConnectionPoster,
 {
     if event.detail_type == SCHEDULED_EVENT {
@@ -60,6 +62,9 @@ where
             timed_out = output.timed_out,
             notices = output.notices,
             failures = output.failures,
+            connections_closed = output.connections.closed,
+            connections_gone = output.connections.gone,
+            connections_failed = output.connections.failed,
             "sweep done"
         );
         return Ok(ReaperOutput::Swept(output));
@@ -164,6 +169,7 @@ mod tests {
                 owner: "alice".into(),
                 connected_at: now().rfc3339(),
                 expires_at: now().plus_seconds(60).epoch_seconds(),
+                token_expires_at: now().plus_seconds(30).epoch_seconds(),
             })
             .await
             .expect("connect");
@@ -238,6 +244,19 @@ mod tests {
             .mark_started(&job_id, &[], &started)
             .await
             .expect("start");
+        // Alice's socket whose token expired a minute ago, and a valid one.
+        for (id, token_expires_at) in [("old", -60), ("new", 600)] {
+            store
+                .put_connection(&Connection {
+                    connection_id: id.into(),
+                    owner: "alice".into(),
+                    connected_at: started.rfc3339(),
+                    expires_at: now().plus_seconds(3600).epoch_seconds(),
+                    token_expires_at: now().plus_seconds(token_expires_at).epoch_seconds(),
+                })
+                .await
+                .expect("connect");
+        }
         let poster = RecordingPoster::new();
         let notifier = Notifier {
             jobs: &store,
@@ -249,6 +268,7 @@ mod tests {
             job_timeout_seconds: 7200,
             grace_seconds: 600,
             batch: 10,
+            connection_batch: 10,
         };
         let schedule = decode::<ReaperEvent>(json!({
             "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
@@ -262,10 +282,24 @@ mod tests {
             .expect("sweep");
         assert_eq!(
             serde_json::to_value(output).expect("json"),
-            json!({"lookedAt": 1, "timedOut": 1, "notices": 1, "failures": 0})
+            json!({
+                "lookedAt": 1, "timedOut": 1, "notices": 1, "failures": 0,
+                "connections": {"closed": 1, "gone": 0, "failed": 0}
+            })
         );
         let job = store.job(&job_id).await.expect("read").expect("job");
         assert_eq!(job.status, JobStatus::Failed);
+        // The expired socket got only its closing message; the valid one the final notice.
+        let posted = poster.posted();
+        assert_eq!(
+            posted
+                .iter()
+                .map(|(id, message)| (id.as_str(), message["type"].as_str().unwrap_or("")))
+                .collect::<Vec<_>>(),
+            [("old", "sessionExpired"), ("new", "jobFailed")]
+        );
+        assert_eq!(poster.closed(), ["old"]);
+        assert!(store.connection("old").await.expect("read").is_none());
 
         let end = decode::<ReaperEvent>(status_change("job-1", "ABORTED")).expect("event");
         let output = handle_event(&notifier, &settings, end, now())

@@ -1,7 +1,9 @@
 //! The WebSocket `$connect` REQUEST authorizer. Browsers cannot set headers on a WebSocket,
 //! so the JWT comes in the `token` query parameter. A valid token → an IAM policy allowing
-//! this `$connect` with `principalId` = the token's subject and context `{sub}`, which API
-//! Gateway hands to every route of the connection. A bad or missing token → Deny (403).
+//! this `$connect` with `principalId` = the token's subject and context `{sub, exp}` (`exp`
+//! the token's expiry, epoch seconds), which API Gateway hands to every route of the
+//! connection: `ws-connect` stores `exp` so that nothing is posted to the connection after it.
+//! A bad or missing token → Deny (403).
 
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest,
@@ -14,11 +16,12 @@ use narratix_domain::{ErrorKind, WireError};
 /// The principal of a denied request.
 pub const ANONYMOUS: &str = "anonymous";
 
+/// The policy; `verified` is the token's subject and `exp` when it was allowed.
 pub fn policy(
     principal: &str,
     effect: IamPolicyEffect,
     method_arn: &str,
-    sub: Option<&str>,
+    verified: Option<(&str, u64)>,
 ) -> ApiGatewayCustomAuthorizerResponse {
     let mut statement = IamPolicyStatement::default();
     statement.action = vec!["execute-api:Invoke".to_owned()];
@@ -30,8 +33,8 @@ pub fn policy(
     let mut response = ApiGatewayCustomAuthorizerResponse::default();
     response.principal_id = Some(principal.to_owned());
     response.policy_document = document;
-    response.context = match sub {
-        Some(sub) => serde_json::json!({ "sub": sub }),
+    response.context = match verified {
+        Some((sub, exp)) => serde_json::json!({ "sub": sub, "exp": exp }),
         None => serde_json::json!({}),
     };
     response
@@ -50,12 +53,16 @@ pub async fn handle(
         .unwrap_or_default();
     match verifier.verify(token).await {
         Ok(claims) => {
-            tracing::info!(principal = claims.sub, "connection allowed");
+            tracing::info!(
+                principal = claims.sub,
+                exp = claims.exp,
+                "connection allowed"
+            );
             Ok(policy(
                 &claims.sub,
                 IamPolicyEffect::Allow,
                 &method_arn,
-                Some(&claims.sub),
+                Some((&claims.sub, claims.exp)),
             ))
         }
         Err(error) if error.is_rejection() => {
@@ -103,7 +110,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_valid_token_is_allowed_with_its_subject() {
+    async fn a_valid_token_is_allowed_with_its_subject_and_expiry() {
         let token = mint_dev_token(
             SECRET,
             "narratix-dev",
@@ -118,6 +125,15 @@ mod tests {
         )
         .await
         .expect("policy");
+        let exp = narratix_auth::Verifier::new(VerifierConfig {
+            issuer: "narratix-dev".into(),
+            audience: "narratix".into(),
+            keys: KeySource::DevSecret(SECRET.into()),
+        })
+        .verify(&token)
+        .await
+        .expect("valid")
+        .exp;
         assert_eq!(
             serde_json::to_value(&response).expect("json"),
             json!({
@@ -125,7 +141,7 @@ mod tests {
                 "policyDocument": {"Version": "2012-10-17", "Statement": [
                     {"Action": ["execute-api:Invoke"], "Effect": "Allow", "Resource": [ARN]}
                 ]},
-                "context": {"sub": "alice"},
+                "context": {"sub": "alice", "exp": exp},
                 "usageIdentifierKey": null
             })
         );

@@ -46,6 +46,7 @@ mod tests {
                 owner: "alice".into(),
                 connected_at: now.rfc3339(),
                 expires_at: now.plus_seconds(60).epoch_seconds(),
+                token_expires_at: now.plus_seconds(60).epoch_seconds(),
             })
             .await
             .expect("connect");

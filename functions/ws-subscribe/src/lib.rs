@@ -1,18 +1,21 @@
 //! WebSocket `subscribe` action: `{"action":"subscribe","jobId"}` follows one of the caller's
 //! own jobs on this connection and replays its state (`subscribed`, each file's progress or
 //! result, the final message if any), so a late subscriber catches up. Another user's job
-//! and an unknown job both answer `error` `Job.NotFound`.
+//! and an unknown job both answer `error` `Job.NotFound`. A connection whose token expired
+//! gets no answer: it is told `sessionExpired` and closed.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use narratix_app::notice::Notifier;
-use narratix_app::subscribe::answer;
-use narratix_domain::lambda::websocket::{connection_id, owner_of, response};
+use narratix_app::subscribe::serve;
+use narratix_domain::lambda::websocket::{connection_id, owner_of, response, token_expiry_of};
 use narratix_domain::WireError;
 use narratix_store::ports::{ConnectionPoster, ConnectionStore, JobReader, NoticeLedger};
+use narratix_store::Moment;
 
 pub async fn handle<J, C, P>(
     notifier: &Notifier<'_, J, C, P>,
     request: ApiGatewayWebsocketProxyRequest,
+    now: Moment,
 ) -> Result<ApiGatewayProxyResponse, WireError>
 where
     J: JobReader + NoticeLedger,
@@ -20,18 +23,15 @@ where
     P: ConnectionPoster,
 {
     let connection_id = connection_id(&request, "subscribe")?;
-    let messages = answer(
-        notifier.jobs,
-        notifier.connections,
+    serve(
+        notifier,
         &connection_id,
         owner_of(&request),
+        token_expiry_of(&request),
         request.body.as_deref(),
+        &now,
     )
     .await?;
-    if let Err(error) = notifier.reply(&connection_id, &messages).await {
-        let error = narratix_domain::error_chain(&error);
-        tracing::warn!(connection_id, error, "could not answer the subscriber");
-    }
     Ok(response(200, ""))
 }
 
@@ -79,6 +79,7 @@ mod tests {
                     owner: owner.into(),
                     connected_at: now().rfc3339(),
                     expires_at: now().plus_seconds(60).epoch_seconds(),
+                    token_expires_at: now().plus_seconds(30).epoch_seconds(),
                 })
                 .await
                 .expect("connect");
@@ -100,7 +101,7 @@ mod tests {
                 "messageId": "m1", "messageDirection": "IN",
                 "connectedAt": 1_795_000_000_000_i64, "requestTimeEpoch": 1_795_000_000_000_i64,
                 "apiId": "abc123", "stage": "live",
-                "authorizer": sub.map(|sub| json!({"principalId": sub, "sub": sub}))
+                "authorizer": sub.map(|sub| json!({"principalId": sub, "sub": sub, "exp": 1_795_000_030}))
             }
         }))
         .expect("message event")
@@ -123,11 +124,13 @@ mod tests {
                 Some("alice"),
                 r#"{"action":"subscribe","jobId":"job-1"}"#,
             ),
+            now(),
         )
         .await
         .expect("subscribe");
         assert_eq!(response.status_code, 200);
         let sent = poster.posted();
+        assert!(poster.closed().is_empty());
         assert_eq!(
             sent,
             [
@@ -160,6 +163,7 @@ mod tests {
         handle(
             &notifier,
             message("c1", None, r#"{"action":"subscribe","jobId":"job-1"}"#),
+            now(),
         )
         .await
         .expect("subscribe");
@@ -210,7 +214,7 @@ mod tests {
             ),
         ] {
             let before = poster.posted().len();
-            let response = handle(&notifier, message(connection, sub, body))
+            let response = handle(&notifier, message(connection, sub, body), now())
                 .await
                 .expect("answer");
             assert_eq!(response.status_code, 200);
@@ -220,6 +224,39 @@ mod tests {
             assert_eq!(posted[before].1["error"], error, "{body}");
         }
         assert_eq!(store.subscription("mallory", "c9"), None);
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_gets_session_expired_and_the_connection_closed_not_an_answer() {
+        // Expiry from the authorizer's context, then (no context) from the stored connection.
+        for (sub, connection) in [(Some("alice"), "c1"), (None, "c9")] {
+            let store = store().await;
+            let poster = RecordingPoster::new();
+            let notifier = Notifier {
+                jobs: &store,
+                connections: &store,
+                poster: &poster,
+                retention: Default::default(),
+            };
+            let response = handle(
+                &notifier,
+                message(connection, sub, r#"{"action":"subscribe","jobId":"job-1"}"#),
+                now().plus_seconds(30),
+            )
+            .await
+            .expect("handled");
+            assert_eq!(response.status_code, 200);
+            assert_eq!(
+                poster.posted(),
+                [(
+                    connection.to_owned(),
+                    json!({"type": "sessionExpired", "expiredAt": "2026-11-18T11:07:10Z"})
+                )]
+            );
+            assert_eq!(poster.closed(), [connection]);
+            assert!(store.connection(connection).await.expect("read").is_none());
+            assert_eq!(store.subscription("alice", connection), None);
+        }
     }
 
     #[tokio::test]
@@ -238,6 +275,7 @@ mod tests {
                 Some("alice"),
                 r#"{"action":"subscribe","jobId":"job-1"}"#,
             ),
+            now(),
         )
         .await
         .expect_err("down");

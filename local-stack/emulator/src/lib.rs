@@ -18,6 +18,7 @@ mod layout;
 mod mock_ai;
 mod processes;
 mod provision;
+mod schedule;
 mod stack;
 mod template;
 pub mod testing;

@@ -1,5 +1,6 @@
 //! `up`: moto and the function emulator as child process groups, the gateway, provisioning from
-//! `template.yaml`, the event source mappings and EventBridge rules, and `stack.json`.
+//! `template.yaml`, the event source mappings and EventBridge rules (`Schedule` events run on
+//! demand through the control API), and `stack.json`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID, AI_SECRET_NAME}
 use crate::mock_ai::{self, MockAi};
 use crate::processes::ChildGroup;
 use crate::provision::{self, Clients};
+use crate::schedule::Schedule;
 use crate::template::{LocalNames, Template};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -238,6 +240,8 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
             websocket: websocket.clone(),
             ai: ai.clone(),
             web: web.clone(),
+            schedules: Arc::new(schedules(&layout)),
+            region: config.region.clone(),
         };
         faults.apply(&ai, &functions)?;
         tasks.push(tokio::spawn(async move {
@@ -463,6 +467,20 @@ async fn enable_state_machine_execution(
         )));
     }
     Ok(())
+}
+
+/// The `Schedule` events of the present functions (run on demand through the control API).
+fn schedules(layout: &Layout<'_>) -> Vec<Schedule> {
+    layout
+        .functions
+        .iter()
+        .filter(|function| function.present)
+        .flat_map(|function| {
+            function.events.iter().filter_map(|(event_name, event)| {
+                Schedule::from_event(event_name, &function.name, &function.logical_id, event)
+            })
+        })
+        .collect()
 }
 
 /// Every name a caller may use for a present function: its name and its logical id.

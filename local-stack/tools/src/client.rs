@@ -696,7 +696,7 @@ pub fn notice_job(message: &Incoming) -> Option<&str> {
         | ServerMessage::JobFailed { job_id, .. }
         | ServerMessage::JobDeleted { job_id }
         | ServerMessage::Subscribed { job_id, .. } => Some(job_id.as_str()),
-        ServerMessage::Error { .. } => None,
+        ServerMessage::Error { .. } | ServerMessage::SessionExpired { .. } => None,
     }
 }
 

@@ -461,6 +461,12 @@ fn show_progress(
         Incoming::Server(ServerMessage::Error { error, message }) => {
             writeln!(out, "{stamp}  error {error}: {message}")
         }
+        Incoming::Server(ServerMessage::SessionExpired { expired_at }) => {
+            writeln!(
+                out,
+                "{stamp}  session expired at {expired_at}: the server closes the socket"
+            )
+        }
         Incoming::Other(value) => writeln!(out, "{stamp}  {value}"),
     }
 }

@@ -3,7 +3,10 @@
 // connection): whenever it ends before the job does, the follower re-reads GET /jobs/{id}
 // (what happened meanwhile) and connects again with exponential backoff and jitter. Each new
 // socket subscribes, and the server replays the job's messages so far; the model merges replays
-// and re-reads without showing anything twice.
+// and re-reads without showing anything twice. A socket lives no longer than the token it was
+// opened with: the server says `sessionExpired` and closes it. The follower then re-opens at
+// once with a fresh token if the page has one, else stops and asks the user to sign in again
+// (signing in re-opens the job, whose replay covers what was missed).
 
 /** @typedef {import("../../types/contracts").ServerMessage} ServerMessage */
 /** @typedef {import("../../types/contracts").ClientMessage} ClientMessage */
@@ -16,7 +19,8 @@
  * @property {(message: ServerMessage) => void} onMessage a message about this job
  * @property {(job: Job) => void} onJob a fresh GET /jobs/{id} answer
  * @property {(state: ConnectionState, attempt: number) => void} onConnection
- * @property {() => void} onSignInNeeded the token expired or was refused
+ * @property {(reason?: "sessionExpired") => void} onSignInNeeded the token expired or was
+ *   refused (`sessionExpired`: the server closed the live connection for it)
  * @property {() => void} onNotFound the job is not (or not the user's)
  */
 
@@ -45,6 +49,8 @@ export class JobFollower {
     this.attempt = 0;
     /** @type {WebSocket | null} */
     this.socket = null;
+    /** @type {string | null} */
+    this.socketToken = null;
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.timer = null;
     this.stopped = true;
@@ -95,6 +101,8 @@ export class JobFollower {
     this.options.hooks.onConnection(this.attempt === 0 ? "connecting" : "reconnecting", this.attempt);
     const socket = new this.WebSocketImpl(`${this.options.socketUrl}?token=${encodeURIComponent(token)}`);
     this.socket = socket;
+    /** The token this socket was opened with (a `sessionExpired` is about it). */
+    this.socketToken = token;
     socket.onopen = () => {
       /** @type {ClientMessage} */
       const subscribe = { action: "subscribe", jobId: this.options.jobId };
@@ -123,6 +131,10 @@ export class JobFollower {
       return;
     }
     const { hooks, jobId } = this.options;
+    if (message.type === "sessionExpired") {
+      this.#sessionExpired();
+      return;
+    }
     if (message.type === "error") {
       if (message.error === "Job.NotFound") {
         this.stop();
@@ -142,6 +154,22 @@ export class JobFollower {
       void this.#reread();
     }
     hooks.onMessage(message);
+  }
+
+  /** The server is closing this socket because its token expired. */
+  #sessionExpired() {
+    const expiredSocket = this.socket;
+    this.socket = null;
+    if (expiredSocket && expiredSocket.readyState <= 1) expiredSocket.close(1000, "session expired");
+    const fresh = this.options.token();
+    if (fresh && fresh !== this.socketToken) {
+      // The page already holds a newer token: re-open with it (re-read, then subscribe).
+      this.options.hooks.onConnection("reconnecting", this.attempt);
+      void this.#rereadThenConnect();
+      return;
+    }
+    this.stop();
+    this.options.hooks.onSignInNeeded("sessionExpired");
   }
 
   #scheduleReconnect() {

@@ -23,6 +23,7 @@ import {
   explainError,
   FILE_STATUS_LABELS,
   JOB_STATUS_LABELS,
+  SESSION_EXPIRED,
 } from "./messages.js";
 import { applyMessage, isComplete, isFileFinal, mergeJob, newJobView, viewFromJob } from "./model.js";
 
@@ -111,12 +112,14 @@ function showSignIn(reason) {
   }
 }
 
-function signInNeeded() {
+/** @param {"sessionExpired"} [reason] the server closed the live connection for it */
+function signInNeeded(reason) {
   session = null;
   clearSession();
   if (current?.follower) current.follower.stop();
-  showSignIn(API_ERRORS["Auth.Unauthorized"]);
-  announce(API_ERRORS["Auth.Unauthorized"]);
+  const message = reason === "sessionExpired" ? SESSION_EXPIRED : API_ERRORS["Auth.Unauthorized"];
+  showSignIn(message);
+  announce(message);
 }
 
 /** @param {Session} next */

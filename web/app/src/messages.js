@@ -96,6 +96,10 @@ export const API_ERRORS = {
   "Upload.Failed": "파일을 올리지 못했습니다. 다시 시도해 주세요.",
 };
 
+/** Why the page asks to sign in again when the server closed the live connection. */
+export const SESSION_EXPIRED =
+  "로그인이 만료되어 실시간 연결이 끊겼습니다. 다시 로그인하면 작업을 다시 열어 이어서 보여 드립니다.";
+
 const UNKNOWN_ERROR = "처리 중 문제가 생겼습니다. 다시 시도해 주세요.";
 
 /**

@@ -35,7 +35,7 @@ class FakeSocket {
 
 function follower(overrides = {}) {
   FakeSocket.made = [];
-  const seen = { messages: [], jobs: 0, states: [], signIn: 0, notFound: 0 };
+  const seen = { messages: [], jobs: 0, states: [], signIn: 0, notFound: 0, reasons: [] };
   const instance = new JobFollower({
     jobId: "job-1",
     api: { getJob: async () => { seen.jobs += 1; return /** @type {any} */ ({ jobId: "job-1" }); } },
@@ -47,7 +47,7 @@ function follower(overrides = {}) {
       onMessage: (message) => seen.messages.push(message),
       onJob: () => undefined,
       onConnection: (state, attempt) => seen.states.push(`${state}:${attempt}`),
-      onSignInNeeded: () => { seen.signIn += 1; },
+      onSignInNeeded: (reason) => { seen.signIn += 1; seen.reasons.push(reason); },
       onNotFound: () => { seen.notFound += 1; },
     },
     ...overrides,
@@ -121,4 +121,44 @@ test("an expired token or a refused subscription stops following and says why", 
   FakeSocket.made[0].receive({ type: "subscribed", jobId: "job-1", status: "RUNNING" });
   await tick();
   assert.equal(unauthorized.seen.signIn, 1, "a re-read answered 401 asks to sign in again");
+});
+
+test("sessionExpired: without a fresh token the follower stops and asks to sign in again", async () => {
+  mock.timers.enable({ apis: ["setTimeout"] });
+  try {
+    const { instance, seen } = follower();
+    instance.start();
+    const socket = FakeSocket.made[0];
+    socket.open();
+    socket.receive({ type: "subscribed", jobId: "job-1", status: "RUNNING" });
+    socket.receive({ type: "sessionExpired", expiredAt: "2026-12-07T16:00:00Z" });
+    assert.equal(seen.signIn, 1);
+    assert.deepEqual(seen.reasons, ["sessionExpired"]);
+    assert.equal(instance.stopped, true);
+    assert.equal(socket.readyState, 3, "the follower closes its side");
+    assert.ok(!seen.messages.some((message) => message.type === "sessionExpired"), "not a job message");
+    socket.drop();
+    mock.timers.tick(60_000);
+    await tick();
+    assert.equal(FakeSocket.made.length, 1, "no reconnect with the expired token");
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test("sessionExpired: with a fresh token the follower re-reads and re-opens at once", async () => {
+  let token = "old";
+  const { instance, seen } = follower({ token: () => token });
+  instance.start();
+  FakeSocket.made[0].open();
+  token = "fresh";
+  FakeSocket.made[0].receive({ type: "sessionExpired", expiredAt: "2026-12-07T16:00:00Z" });
+  await tick();
+  assert.equal(seen.signIn, 0);
+  assert.equal(seen.jobs, 1, "re-read before re-opening");
+  assert.equal(FakeSocket.made.length, 2);
+  assert.equal(FakeSocket.made[1].url, "wss://example.test/live?token=fresh");
+  FakeSocket.made[0].drop();
+  assert.equal(FakeSocket.made.length, 2, "the old socket's close schedules nothing");
+  instance.stop();
 });

@@ -46,4 +46,29 @@ impl ConnectionPoster for ApiGatewayPoster {
             ))),
         }
     }
+
+    async fn close(&self, connection_id: &str) -> Result<(), PostError> {
+        match self
+            .client
+            .delete_connection()
+            .connection_id(connection_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_gone_exception())
+                    || err.raw_response().map(|r| r.status().as_u16()) == Some(410) =>
+            {
+                Err(PostError::Gone)
+            }
+            Err(err) => Err(PostError::Failed(StoreError::unavailable(
+                "API Gateway",
+                "DeleteConnection",
+                err,
+            ))),
+        }
+    }
 }

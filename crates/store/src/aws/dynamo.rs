@@ -17,13 +17,13 @@ use narratix_domain::{
 
 use crate::error::Missing;
 use crate::ports::{
-    ConnectionStore, DailyQuota, FileResults, JobEraser, JobReader, JobWriter, NoticeLedger,
-    OpenJobs,
+    ConnectionStore, DailyQuota, ExpiredConnections, FileResults, JobEraser, JobReader, JobWriter,
+    NoticeLedger, OpenJobs,
 };
 use crate::schema::{self, attr};
 use crate::{
-    Connection, FileItem, FileResult, JobItem, JobSnapshot, Moment, NewFile, NewJob, OpenJob,
-    QuotaOutcome, QuotaTake, SaveOutcome, StoreError, StoredError, StoredPairs,
+    Connection, ConnectionEntry, FileItem, FileResult, JobItem, JobSnapshot, Moment, NewFile,
+    NewJob, OpenJob, QuotaOutcome, QuotaTake, SaveOutcome, StoreError, StoredError, StoredPairs,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -128,6 +128,12 @@ impl<'a> Reader<'a> {
             Some(AttributeValue::Bool(value)) => Ok(*value),
             Some(_) => Err(self.corrupt(attribute, "is not a boolean")),
         }
+    }
+
+    /// A connection's token expiry; a connection stored before it was recorded counts as
+    /// valid until its item expires (at most the two hours it lived before).
+    fn token_expires_at(&self, expires_at: i64) -> Result<i64, StoreError> {
+        Ok(self.opt_n(attr::TOKEN_EXPIRES_AT)?.unwrap_or(expires_at))
     }
 
     fn job_status(&self) -> Result<JobStatus, StoreError> {
@@ -673,6 +679,52 @@ impl OpenJobs for DynamoStore {
 }
 
 #[async_trait]
+impl ExpiredConnections for DynamoStore {
+    async fn expired_connections(
+        &self,
+        now: &Moment,
+        limit: u32,
+    ) -> Result<Vec<ConnectionEntry>, StoreError> {
+        let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut expired = Vec::new();
+        let mut start_key = None;
+        while expired.len() < wanted {
+            let page = i32::try_from(wanted - expired.len()).unwrap_or(i32::MAX);
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(schema::TOKEN_INDEX)
+                .key_condition_expression(format!(
+                    "{} = :conn AND {} <= :now",
+                    attr::TOKEN_PK,
+                    attr::TOKEN_EXPIRES_AT
+                ))
+                .expression_attribute_values(":conn", s(schema::TOKEN_PK))
+                .expression_attribute_values(":now", n(now.epoch_seconds()))
+                .limit(page)
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(|err| unavailable("Query", err))?;
+            for item in output.items() {
+                let r = Reader::new(item, "expired connection");
+                expired.push(ConnectionEntry {
+                    connection_id: r.s(attr::CONNECTION_ID)?,
+                    token_expires_at: r.n(attr::TOKEN_EXPIRES_AT)?,
+                });
+            }
+            match output.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start_key = Some(key.clone()),
+                _ => break,
+            }
+        }
+        expired.truncate(wanted);
+        Ok(expired)
+    }
+}
+
+#[async_trait]
 impl DailyQuota for DynamoStore {
     async fn take(
         &self,
@@ -866,6 +918,11 @@ impl ConnectionStore for DynamoStore {
             (attr::OWNER.to_owned(), s(&connection.owner)),
             (attr::CONNECTED_AT.to_owned(), s(&connection.connected_at)),
             (attr::EXPIRES_AT.to_owned(), n(connection.expires_at)),
+            (
+                attr::TOKEN_EXPIRES_AT.to_owned(),
+                n(connection.token_expires_at),
+            ),
+            (attr::TOKEN_PK.to_owned(), s(schema::TOKEN_PK)),
         ]);
         let mut by_owner = key_item(schema::owner_connection_key(
             &connection.owner,
@@ -874,6 +931,10 @@ impl ConnectionStore for DynamoStore {
         by_owner.extend([
             (attr::CONNECTION_ID.to_owned(), s(&connection.connection_id)),
             (attr::EXPIRES_AT.to_owned(), n(connection.expires_at)),
+            (
+                attr::TOKEN_EXPIRES_AT.to_owned(),
+                n(connection.token_expires_at),
+            ),
         ]);
         for item in [by_id, by_owner] {
             self.client
@@ -892,11 +953,13 @@ impl ConnectionStore for DynamoStore {
             return Ok(None);
         };
         let r = Reader::new(&item, "connection");
+        let expires_at = r.n_or_zero(attr::EXPIRES_AT)?;
         Ok(Some(Connection {
             connection_id: r.s(attr::CONNECTION_ID)?,
             owner: r.s(attr::OWNER)?,
             connected_at: r.opt_s(attr::CONNECTED_AT)?.unwrap_or_default(),
-            expires_at: r.n_or_zero(attr::EXPIRES_AT)?,
+            expires_at,
+            token_expires_at: r.token_expires_at(expires_at)?,
         }))
     }
 
@@ -931,7 +994,11 @@ impl ConnectionStore for DynamoStore {
         Ok(())
     }
 
-    async fn connections_of(&self, owner: &str, now: &Moment) -> Result<Vec<String>, StoreError> {
+    async fn connections_of(
+        &self,
+        owner: &str,
+        now: &Moment,
+    ) -> Result<Vec<ConnectionEntry>, StoreError> {
         let items = self
             .query_all(
                 &format!(
@@ -950,7 +1017,10 @@ impl ConnectionStore for DynamoStore {
             let r = Reader::new(item, "owner connection");
             let expires_at: i64 = r.n_or_zero(attr::EXPIRES_AT)?;
             if expires_at > now.epoch_seconds() {
-                connections.push(r.s(attr::CONNECTION_ID)?);
+                connections.push(ConnectionEntry {
+                    connection_id: r.s(attr::CONNECTION_ID)?,
+                    token_expires_at: r.token_expires_at(expires_at)?,
+                });
             }
         }
         Ok(connections)

@@ -4,12 +4,15 @@
 //! - `GET /_local/ai` → the mock AI's [`AiStatus`]; `PUT /_local/ai` sets its [`AiFaults`].
 //! - `POST /_local/ai/script` sets the answers of the next calls ([`AiScript`]); `DELETE` clears.
 //! - `POST /_local/functions/{name}/fail-next` arms [`FailNext`]; `GET` shows it; `DELETE` clears.
+//! - `POST /_local/functions/{name}/schedule[?event=EVENT]` runs the function's `Schedule` event
+//!   now (EventBridge's Scheduled Event, or the event's `Input`) and answers
+//!   `{"function", "event", "rule", "functionError", "output"}` with the function's result.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use axum::body::Bytes;
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -92,6 +95,70 @@ pub fn router() -> Router<GatewayState> {
             "/_local/functions/{name}/fail-next",
             get(pending_failure).post(fail_next).delete(clear_failures),
         )
+        .route("/_local/functions/{name}/schedule", post(run_schedule))
+}
+
+/// Runs a `Schedule` event of the function now, as EventBridge would at its next tick.
+async fn run_schedule(
+    State(state): State<GatewayState>,
+    UrlPath(name): UrlPath<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let event: Option<String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == "event")
+        .map(|(_, value)| value.into_owned());
+    let Some(binary) = state.functions.binary_for(&name).map(str::to_owned) else {
+        return unknown_function(&name);
+    };
+    let schedules: Vec<_> = state
+        .schedules
+        .iter()
+        .filter(|schedule| schedule.function == binary)
+        .filter(|schedule| event.as_ref().is_none_or(|name| &schedule.event == name))
+        .collect();
+    let schedule = match schedules.as_slice() {
+        [schedule] => *schedule,
+        [] => {
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({"message": match &event {
+                    Some(event) => format!("{binary} has no Schedule event named {event}"),
+                    None => format!("{binary} has no Schedule event"),
+                }})),
+            )
+                .into_response()
+        }
+        _ => {
+            return bad_request(&format!(
+                "{binary} has several Schedule events: name one with ?event="
+            ))
+        }
+    };
+    let payload = match schedule.payload(&state.region, time::OffsetDateTime::now_utc()) {
+        Ok(payload) => payload,
+        Err(problem) => return bad_request(&problem),
+    };
+    tracing::info!(function = %binary, event = %schedule.event, "running a schedule now");
+    match state
+        .functions
+        .invoke(&binary, Bytes::from(payload.to_string()))
+        .await
+    {
+        Ok(invocation) => Json(json!({
+            "function": binary,
+            "event": schedule.event,
+            "rule": schedule.rule_arn(&state.region),
+            "functionError": invocation.function_error,
+            "output": serde_json::from_slice::<serde_json::Value>(&invocation.payload)
+                .unwrap_or(serde_json::Value::Null),
+        }))
+        .into_response(),
+        Err(error) => (
+            StatusCode::BAD_GATEWAY,
+            Json(json!({"message": error.to_string()})),
+        )
+            .into_response(),
+    }
 }
 
 async fn ai_status(State(state): State<GatewayState>) -> Response {

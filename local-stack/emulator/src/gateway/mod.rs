@@ -34,6 +34,10 @@ pub struct GatewayState {
     pub ai: Arc<MockAi>,
     /// The web page on `/` (`web/app/`), its `config.json` and the dev sign-in.
     pub web: Option<Arc<web::WebPage>>,
+    /// The template's `Schedule` events (run by `POST /_local/functions/{name}/schedule`).
+    pub schedules: Arc<Vec<crate::schedule::Schedule>>,
+    /// The stack's region (what scheduled events carry).
+    pub region: String,
 }
 
 pub fn router(state: GatewayState) -> Router {
