@@ -104,7 +104,10 @@ async fn a_rotated_key_is_read_again_when_the_provider_rejects_the_old_one() {
     let secret = RotatingSecret::holding(OLD_KEY);
     let labeler = ConfiguredLabeler::new(Ok(config(&server)), Some((&secret, SECRET_ID.into())));
 
-    let first = labeler.label(DOCUMENT).await.expect("labeled with the old key");
+    let first = labeler
+        .label(DOCUMENT)
+        .await
+        .expect("labeled with the old key");
     assert_eq!(first.pairs.len(), 2);
     let second = labeler.label(DOCUMENT).await.expect("labeled again");
     assert_eq!(second.pairs.len(), 2);
@@ -118,9 +121,17 @@ async fn a_rotated_key_is_read_again_when_the_provider_rejects_the_old_one() {
         .await
         .expect("the rejection makes the worker read the rotated key");
     assert_eq!(labeled.pairs.len(), 2);
-    assert_eq!(secret.reads(), 2, "read at first use and once more on the rejection");
+    assert_eq!(
+        secret.reads(),
+        2,
+        "read at first use and once more on the rejection"
+    );
     let requests = server.received_requests().await.expect("recorded");
-    assert_eq!(requests.len(), 2, "the old key's refused call, then the new key's");
+    assert_eq!(
+        requests.len(),
+        2,
+        "the old key's refused call, then the new key's"
+    );
 
     let again = labeler.label(DOCUMENT).await.expect("the new key is kept");
     assert_eq!(again.pairs.len(), 2);

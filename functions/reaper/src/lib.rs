@@ -27,8 +27,6 @@ pub struct ExecutionStatusChange {
     pub status: String,
 }
 
-pub type ExecutionEvent = EventBridgeEvent<ExecutionStatusChange>;
-
 /// Either event the reaper is sent; told apart by `detail-type`.
 pub type ReaperEvent = EventBridgeEvent<serde_json::Value>;
 
@@ -78,19 +76,6 @@ where
     ))
 }
 
-pub async fn handle<J, C, P>(
-    notifier: &Notifier<'_, J, C, P>,
-    event: ExecutionEvent,
-    now: Moment,
-) -> Result<ReapOutput, WireError>
-where
-    J: JobReader + JobWriter + NoticeLedger,
-    C: ConnectionStore,
-    P: ConnectionPoster,
-{
-    reap_detail(notifier, event.detail, now).await
-}
-
 async fn reap_detail<J, C, P>(
     notifier: &Notifier<'_, J, C, P>,
     detail: ExecutionStatusChange,
@@ -122,6 +107,30 @@ mod tests {
 
     fn now() -> Moment {
         Moment::from_epoch_seconds(1_795_000_000)
+    }
+
+    const SETTINGS: SweepSettings = SweepSettings {
+        job_timeout_seconds: 7200,
+        grace_seconds: 600,
+        batch: 10,
+        connection_batch: 10,
+    };
+
+    /// An execution's end, through the handler the function runs.
+    async fn reaped<J, C, P>(
+        notifier: &Notifier<'_, J, C, P>,
+        event: serde_json::Value,
+    ) -> Result<ReapOutput, WireError>
+    where
+        J: JobReader + JobWriter + NoticeLedger + OpenJobs,
+        C: ConnectionStore + ExpiredConnections,
+        P: ConnectionPoster,
+    {
+        let event = decode::<ReaperEvent>(event)?;
+        match handle_event(notifier, &SETTINGS, event, now()).await? {
+            ReaperOutput::Reaped(output) => Ok(output),
+            ReaperOutput::Swept(output) => panic!("an execution's end swept: {output:?}"),
+        }
     }
 
     fn status_change(name: &str, status: &str) -> serde_json::Value {
@@ -180,8 +189,9 @@ mod tests {
             poster: &poster,
             retention: Default::default(),
         };
-        let event = decode::<ExecutionEvent>(status_change("job-1", "TIMED_OUT")).expect("event");
-        let output = handle(&notifier, event, now()).await.expect("reap");
+        let output = reaped(&notifier, status_change("job-1", "TIMED_OUT"))
+            .await
+            .expect("reap");
         assert!(output.marked_failed);
         let job = store.job(&job_id).await.expect("read").expect("job");
         assert_eq!(job.status, JobStatus::Failed);
@@ -201,10 +211,8 @@ mod tests {
             poster: &poster,
             retention: Default::default(),
         };
-        let foreign =
-            decode::<ExecutionEvent>(status_change("not a job id", "FAILED")).expect("event");
         assert_eq!(
-            handle(&notifier, foreign, now())
+            reaped(&notifier, status_change("not a job id", "FAILED"))
                 .await
                 .expect_err("bad name")
                 .name(),
@@ -216,12 +224,16 @@ mod tests {
             poster: &poster,
             retention: Default::default(),
         };
-        let event = decode::<ExecutionEvent>(status_change("job-1", "ABORTED")).expect("event");
         assert_eq!(
-            handle(&down, event, now()).await.expect_err("down").name(),
+            reaped(&down, status_change("job-1", "ABORTED"))
+                .await
+                .expect_err("down")
+                .name(),
             "Storage.Unavailable"
         );
-        let not_eventbridge = decode::<ExecutionEvent>(json!({"detail": {}})).expect_err("shape");
+        let not_eventbridge = reaped(&notifier, json!({"detail": {}}))
+            .await
+            .expect_err("shape");
         assert_eq!(not_eventbridge.name(), "Input.Invalid");
     }
 
@@ -264,12 +276,6 @@ mod tests {
             poster: &poster,
             retention: Default::default(),
         };
-        let settings = SweepSettings {
-            job_timeout_seconds: 7200,
-            grace_seconds: 600,
-            batch: 10,
-            connection_batch: 10,
-        };
         let schedule = decode::<ReaperEvent>(json!({
             "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
             "detail-type": "Scheduled Event", "source": "aws.events",
@@ -277,7 +283,7 @@ mod tests {
             "resources": ["arn:aws:events:eu-west-1:123456789012:rule/sweep"], "detail": {}
         }))
         .expect("event");
-        let output = handle_event(&notifier, &settings, schedule, now())
+        let output = handle_event(&notifier, &SETTINGS, schedule, now())
             .await
             .expect("sweep");
         assert_eq!(
@@ -302,7 +308,7 @@ mod tests {
         assert!(store.connection("old").await.expect("read").is_none());
 
         let end = decode::<ReaperEvent>(status_change("job-1", "ABORTED")).expect("event");
-        let output = handle_event(&notifier, &settings, end, now())
+        let output = handle_event(&notifier, &SETTINGS, end, now())
             .await
             .expect("reap");
         assert!(matches!(output, ReaperOutput::Reaped(_)));

@@ -16,9 +16,9 @@ use crate::event_source::{self, SqsMapping};
 use crate::eventbridge::{self, Rule};
 use crate::functions;
 use crate::gateway::http_api::HttpApi;
+use crate::gateway::s3_access::{access_key_id, S3Access};
 use crate::gateway::web::WebPage;
 use crate::gateway::websocket::WebSocketApi;
-use crate::gateway::s3_access::{access_key_id, S3Access};
 use crate::gateway::{self, control::Faults, lambda::Functions, moto::MotoProxy, GatewayState};
 use crate::identity::LocalIdentity;
 use crate::layout::{Endpoints, FunctionSpec, Layout, ACCOUNT_ID, AI_SECRET_NAME};
@@ -232,9 +232,12 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
             moto: Arc::new(MotoProxy {
                 base_url: moto_url.clone(),
                 http: http.clone(),
-                s3_access: S3Access::new(layout.functions.iter().map(|function| {
-                    (access_key_id(&function.name), function.listing.clone())
-                })),
+                s3_access: S3Access::new(
+                    layout
+                        .functions
+                        .iter()
+                        .map(|function| (access_key_id(&function.name), function.listing.clone())),
+                ),
             }),
             http_api: http_api.clone(),
             websocket: websocket.clone(),

@@ -71,12 +71,7 @@ pub fn listing_grants(policies: &Json) -> Vec<ListingGrant> {
             let prefixes = statement
                 .pointer("/Condition/StringLike/s3:prefix")
                 .or_else(|| statement.pointer("/Condition/StringEquals/s3:prefix"))
-                .map(|patterns| {
-                    as_list(Some(patterns))
-                        .into_iter()
-                        .map(text)
-                        .collect()
-                });
+                .map(|patterns| as_list(Some(patterns)).into_iter().map(text).collect());
             for resource in as_list(statement.get("Resource")) {
                 let resource = text(resource);
                 let bucket = if resource == "*" {
@@ -221,10 +216,9 @@ mod tests {
     fn unknown_callers_other_services_and_bucket_requests_keep_motos_answer() {
         let access = access();
         assert!(!access.hides_missing_key(&signed_by("local", "s3"), "/uploads/uploads/f1"));
-        assert!(!access.hides_missing_key(
-            &signed_by("local-api", "dynamodb"),
-            "/uploads/uploads/f1"
-        ));
+        assert!(
+            !access.hides_missing_key(&signed_by("local-api", "dynamodb"), "/uploads/uploads/f1")
+        );
         assert!(!access.hides_missing_key(&signed_by("local-api", "s3"), "/uploads"));
         assert!(!access.hides_missing_key(&signed_by("local-api", "s3"), "/uploads/"));
         assert!(!access.hides_missing_key(&HeaderMap::new(), "/uploads/uploads/f1"));
