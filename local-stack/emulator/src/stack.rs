@@ -61,6 +61,9 @@ pub struct StackConfig {
     pub ai: AiMode,
     /// A faults file applied at start (the control API's shapes, see [`Faults`]).
     pub faults: Option<PathBuf>,
+    /// Template parameter overrides (`--parameter Name=Value`), e.g. higher quotas for a
+    /// fuzzer; they win over the template's defaults and the local ones.
+    pub parameters: BTreeMap<String, String>,
 }
 
 impl StackConfig {
@@ -76,6 +79,7 @@ impl StackConfig {
             lambda_concurrency: 4,
             ai: AiMode::default(),
             faults: None,
+            parameters: BTreeMap::new(),
         }
     }
 }
@@ -144,6 +148,26 @@ impl Drop for RunningStack {
     }
 }
 
+/// The overrides, each naming a parameter the template declares (a misspelt name would
+/// otherwise change nothing, silently).
+fn parameter_overrides(
+    template: &Template,
+    overrides: &BTreeMap<String, String>,
+) -> Result<HashMap<String, String>, LocalError> {
+    match overrides
+        .keys()
+        .find(|name| !template.parameter_names.contains(*name))
+    {
+        Some(unknown) => Err(LocalError::Config(format!(
+            "parameter {unknown}: template.yaml declares no such parameter"
+        ))),
+        None => Ok(overrides
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect()),
+    }
+}
+
 pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
     let started = Instant::now();
     let template_path = config.root.join("template.yaml");
@@ -156,11 +180,12 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
         Some(path) => Faults::load(path)?,
         None => Faults::default(),
     };
-    let ai_parameters = match config.ai {
+    let mut parameters = match config.ai {
         AiMode::Mock => endpoints.mock_ai_parameters(),
         AiMode::Offline => HashMap::new(),
     };
-    let mut layout = Layout::with_parameters(&template, &config.root, &endpoints, ai_parameters)?;
+    parameters.extend(parameter_overrides(&template, &config.parameters)?);
+    let mut layout = Layout::with_parameters(&template, &config.root, &endpoints, parameters)?;
     let ai = Arc::new(MockAi::new(
         MockAi::random_key(),
         mock_ai::Truth::load(&[&config.root.join("tests/fixtures/corpus")]),
@@ -599,5 +624,55 @@ fn manifest(
         ai_url: (config.ai == AiMode::Mock).then(|| format!("{gateway}/_ai/v1")),
         control_url: format!("{gateway}/_local"),
         started_in_seconds: 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_overrides_reach_the_functions_and_unknown_names_are_refused() {
+        let root = crate::testing::repository_root();
+        let template = Template::load(&root.join("template.yaml")).expect("template.yaml");
+        let endpoints = Endpoints {
+            region: "us-east-1".into(),
+            gateway_port: 4566,
+        };
+        let overrides = BTreeMap::from([
+            ("QuotaJobsPerDay".to_owned(), "5000".to_owned()),
+            ("QuotaActiveJobs".to_owned(), "50".to_owned()),
+        ]);
+        let parameters = parameter_overrides(&template, &overrides).expect("declared parameters");
+        let layout =
+            Layout::with_parameters(&template, &root, &endpoints, parameters).expect("layout");
+        let api = layout
+            .functions
+            .iter()
+            .find(|function| function.name == "api")
+            .expect("the api function");
+        assert_eq!(
+            api.environment
+                .get("NARRATIX_QUOTA_JOBS_PER_DAY")
+                .map(String::as_str),
+            Some("5000")
+        );
+        assert_eq!(
+            api.environment
+                .get("NARRATIX_QUOTA_ACTIVE_JOBS")
+                .map(String::as_str),
+            Some("50")
+        );
+        // Untouched parameters keep the template's defaults.
+        assert_eq!(
+            api.environment
+                .get("NARRATIX_QUOTA_FILES_PER_DAY")
+                .map(String::as_str),
+            Some("40")
+        );
+
+        let misspelt = BTreeMap::from([("QuotaJobsPerDya".to_owned(), "5000".to_owned())]);
+        let error = parameter_overrides(&template, &misspelt).expect_err("refused");
+        assert!(error.to_string().contains("QuotaJobsPerDya"), "{error}");
     }
 }

@@ -2,7 +2,7 @@
 //! and the intrinsic functions (`!Ref`, `!GetAtt`, `!Sub`, `!If`, `!Not`, `!Equals`, `!And`,
 //! `!Or`, `!Join`, `!Select`, in short or `Fn::` form) resolved against local names.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use regex::Regex;
@@ -22,6 +22,8 @@ pub struct Resource {
 /// The parsed template.
 #[derive(Debug, Clone)]
 pub struct Template {
+    /// Every declared parameter's name.
+    pub parameter_names: BTreeSet<String>,
     pub parameter_defaults: HashMap<String, Yaml>,
     pub conditions: HashMap<String, Yaml>,
     pub globals_function: Yaml,
@@ -40,9 +42,13 @@ impl Template {
     pub fn parse(text: &str) -> Result<Self, LocalError> {
         let document: Yaml = serde_norway::from_str(text)
             .map_err(|error| LocalError::Template(format!("not YAML: {error}")))?;
+        let mut parameter_names = BTreeSet::new();
         let mut parameter_defaults = HashMap::new();
         if let Some(parameters) = document.get("Parameters").and_then(Yaml::as_mapping) {
             for (name, spec) in parameters {
+                if let Some(name) = name.as_str() {
+                    parameter_names.insert(name.to_owned());
+                }
                 if let (Some(name), Some(default)) = (name.as_str(), spec.get("Default")) {
                     parameter_defaults.insert(name.to_owned(), default.clone());
                 }
@@ -83,6 +89,7 @@ impl Template {
             );
         }
         Ok(Self {
+            parameter_names,
             parameter_defaults,
             conditions,
             globals_function,

@@ -56,6 +56,16 @@ struct StackArgs {
     /// (the control API's shapes at G/_local).
     #[arg(long)]
     faults: Option<PathBuf>,
+    /// A template parameter override, NAME=VALUE (repeatable), e.g. QuotaJobsPerDay=5000.
+    #[arg(long = "parameter", value_name = "NAME=VALUE", value_parser = parse_parameter)]
+    parameters: Vec<(String, String)>,
+}
+
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("{text}: expected NAME=VALUE")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -228,6 +238,7 @@ fn stack_config(args: &StackArgs) -> Result<StackConfig, ExitCode> {
     config.lambda_concurrency = args.concurrency.max(1);
     config.ai = args.ai;
     config.faults = args.faults.clone();
+    config.parameters = args.parameters.iter().cloned().collect();
     if let Some(state_dir) = &args.state_dir {
         config.state_dir = state_dir.clone();
     }
@@ -291,4 +302,23 @@ fn find_root() -> Option<PathBuf> {
         .ancestors()
         .find(|dir| dir.join("template.yaml").is_file())
         .map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_name_equals_value() {
+        assert_eq!(
+            parse_parameter("QuotaJobsPerDay=5000"),
+            Ok(("QuotaJobsPerDay".to_owned(), "5000".to_owned()))
+        );
+        assert_eq!(
+            parse_parameter("AiModel=a=b"),
+            Ok(("AiModel".to_owned(), "a=b".to_owned()))
+        );
+        assert!(parse_parameter("QuotaJobsPerDay").is_err());
+        assert!(parse_parameter("=5000").is_err());
+    }
 }
