@@ -60,10 +60,7 @@ impl World {
 
     /// The ground truth of the `index`th sample PDF: (question, answer, category key) in order.
     fn sample_truth(&self, index: usize) -> Vec<(String, String, String)> {
-        let path = self.samples[index].with_extension("json");
-        let file = std::fs::read(&path).expect("the sample's truth file");
-        let truth: serde_json::Value = serde_json::from_slice(&file).expect("truth JSON");
-        truth["pairs"]
+        self.truth_file(index)["pairs"]
             .as_array()
             .expect("truth pairs")
             .iter()
@@ -72,6 +69,21 @@ impl World {
                 (field("question"), field("answer"), field("category"))
             })
             .collect()
+    }
+
+    /// The ground-truth text of the `index`th sample PDF.
+    fn sample_text(&self, index: usize) -> String {
+        self.truth_file(index)["text"]
+            .as_str()
+            .expect("truth text")
+            .to_owned()
+    }
+
+    /// The `index`th sample PDF's ground-truth file.
+    fn truth_file(&self, index: usize) -> serde_json::Value {
+        let path = self.samples[index].with_extension("json");
+        let file = std::fs::read(&path).expect("the sample's truth file");
+        serde_json::from_slice(&file).expect("truth JSON")
     }
 
     fn samples(&self, count: usize) -> Vec<Upload> {
@@ -303,6 +315,68 @@ fn assert_file_is_truth(run: &JobRun, file_id: &str, truth: &[(String, String, S
     assert_eq!(pairs, truth, "job {} file {file_id}", run.job_id);
 }
 
+/// The length limit a question states as `(N자)` at its end, read here independently of the
+/// labeler's parser.
+fn stated_limit(question: &str) -> Option<u32> {
+    let inner = question.trim_end().strip_suffix("자)")?;
+    let digits = &inner[inner.rfind('(')? + 1..];
+    digits.replace(',', "").parse().ok()
+}
+
+/// Issue 15's fields reach the user: each pair's stated limit with the answer counted against
+/// it, and the save-form suggestions, the same in the file's `fileDone` and in `GET /jobs/{id}`,
+/// each suggestion quoting a line of the document.
+fn assert_limits_and_prefill(run: &JobRun, file_id: &str, document_text: &str) {
+    let file = run.file(file_id);
+    for pair in file.pairs.as_deref().unwrap_or_default() {
+        let Some(max) = stated_limit(&pair.question) else {
+            continue;
+        };
+        let limit = pair.limit.as_ref().unwrap_or_else(|| {
+            panic!(
+                "job {} file {file_id}: no limit for {:?}",
+                run.job_id, pair.question
+            )
+        });
+        assert_eq!(limit.max, max, "job {} file {file_id}", run.job_id);
+        assert_eq!(
+            pair.answer_length.chars,
+            pair.answer.chars().count() as u32,
+            "job {} file {file_id}: the answer's length",
+            run.job_id
+        );
+        assert_eq!(pair.over_limit, pair.answer_length.chars > max);
+    }
+    let prefill = file
+        .prefill
+        .as_ref()
+        .unwrap_or_else(|| panic!("job {} file {file_id}: no prefill in GET", run.job_id));
+    let lines: Vec<&str> = document_text.lines().collect();
+    let position = prefill
+        .position
+        .as_ref()
+        .unwrap_or_else(|| panic!("job {} file {file_id}: no position", run.job_id));
+    assert!(
+        position.line.contains(&position.value)
+            && lines.iter().any(|line| line.contains(position.line.trim())),
+        "job {} file {file_id}: {position:?} is not read from a line of the document",
+        run.job_id
+    );
+    let notified = run
+        .file_done(file_id)
+        .into_iter()
+        .find_map(|message| match message {
+            ServerMessage::FileDone { prefill, .. } => prefill.clone(),
+            _ => None,
+        });
+    assert_eq!(
+        notified.as_deref(),
+        Some(prefill),
+        "job {} file {file_id}: fileDone and GET disagree on the prefill",
+        run.job_id
+    );
+}
+
 fn assert_file_labeled(run: &JobRun, file_id: &str) {
     let file = run.file(file_id);
     assert_eq!(
@@ -356,6 +430,7 @@ async fn three_good_pdfs_succeed(world: &World) {
     for (index, file_id) in ["f1", "f2", "f3"].into_iter().enumerate() {
         assert_file_labeled(&run, file_id);
         assert_file_is_truth(&run, file_id, &world.sample_truth(index));
+        assert_limits_and_prefill(&run, file_id, &world.sample_text(index));
     }
     let after = world.stack.ai_status().await.expect("GET /_local/ai");
     assert_eq!(
@@ -517,7 +592,7 @@ async fn ai_auth_failure_is_not_retried(world: &World) {
     let before = world.stack.ai_status().await.expect("GET /_local/ai");
     world
         .stack
-        .script_ai(&[scripted(401)])
+        .script_ai(&[scripted(401), scripted(401)])
         .await
         .expect("scripting the AI");
     let run = run_job(&user, &world.samples(1)).await;
@@ -527,8 +602,8 @@ async fn ai_auth_failure_is_not_retried(world: &World) {
             after.requests - before.requests,
             answered_with(&after, 401) - answered_with(&before, 401)
         ),
-        (1, 1),
-        "exactly one AI call, answered 401: {after:?}"
+        (2, 2),
+        "two AI calls, both answered 401: the key, then the key read again from the secret: {after:?}"
     );
     let history = world.history(&run.job_id).await;
     let label = history
@@ -542,6 +617,30 @@ async fn ai_auth_failure_is_not_retried(world: &World) {
     assert_eq!(run.job.status, JobStatus::Failed, "{:?}", run.job);
     assert_job_done(&run, JobStatus::Failed, 0, 1);
     assert_file_failed(&run, "f1", "Label.Auth");
+}
+
+/// A key the provider refuses once (rotated in the secret meanwhile): the worker reads the
+/// secret again and the same call succeeds, without a state-machine retry.
+async fn a_refused_key_is_read_again_from_the_secret(world: &World) {
+    let user = world.user("e2e-ai-key-rotated");
+    let before = world.stack.ai_status().await.expect("GET /_local/ai");
+    world
+        .stack
+        .script_ai(&[scripted(401)])
+        .await
+        .expect("scripting the AI");
+    let run = run_job(&user, &world.samples(1)).await;
+    let after = world.stack.ai_status().await.expect("GET /_local/ai");
+    assert_eq!(
+        (
+            after.requests - before.requests,
+            answered_with(&after, 401) - answered_with(&before, 401)
+        ),
+        (2, 1),
+        "one refused call, then one with the key read again: {after:?}"
+    );
+    assert_job_done(&run, JobStatus::Succeeded, 1, 0);
+    assert_file_is_truth(&run, "f1", &world.sample_truth(0));
 }
 
 async fn a_dropped_socket_leaves_the_result_readable(world: &World) {
@@ -938,9 +1037,16 @@ async fn users_meet_the_whole_stack() {
     .await;
     scenario(
         &world,
-        "AI 401 fails the file with Label.Auth, no retry",
+        "AI 401 twice fails the file with Label.Auth, no retry",
         &mut failures,
         ai_auth_failure_is_not_retried(&world),
+    )
+    .await;
+    scenario(
+        &world,
+        "AI 401 once: the key is read again from the secret and the file succeeds",
+        &mut failures,
+        a_refused_key_is_read_again_from_the_secret(&world),
     )
     .await;
     scenario(
