@@ -64,12 +64,17 @@ async function newTab(viewport) {
   return tab;
 }
 
-/** Signs in with the "sign in as" box, by keyboard. @param {import("playwright-core").Page} page */
+/**
+ * Signs in with the "sign in as" box, by keyboard. With a job in the address the page opens that
+ * job (the upload form shows only until it does), so only the account is waited for.
+ * @param {import("playwright-core").Page} page
+ */
 async function signIn(page, user, url = stack.pageUrl) {
   await page.goto(url);
   await page.locator("#signin-user").fill(user);
   await page.locator("#signin-user").press("Enter");
-  await page.locator("#upload").waitFor({ state: "visible" });
+  await page.locator("#account").waitFor({ state: "visible" });
+  if (!new URL(url).searchParams.has("job")) await page.locator("#upload").waitFor({ state: "visible" });
 }
 
 /** Chooses files and starts with the keyboard; the job id from the address. */
