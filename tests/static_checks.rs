@@ -455,6 +455,53 @@ fn files_run_three_at_a_time_and_the_label_task_cannot_wait_forever() {
     );
 }
 
+/// The label step waits for the rate governor's backlog: every pickup heartbeats, a hand-back
+/// holds a message at most `MAX_HANDBACK_DELAY`, a worker at most its Lambda timeout; a file
+/// waits at most `MAX_BACKLOG` for its slot.
+#[test]
+fn the_label_steps_timeouts_are_sized_from_the_governor() {
+    use narratix_domain::rate::{MAX_BACKLOG, MAX_HANDBACK_DELAY, REPAIR_MAX_WAIT};
+    let machine = load_state_machine();
+    let label = machine
+        .tasks()
+        .into_iter()
+        .find(|t| t.state["Resource"] == "arn:aws:states:::sqs:sendMessage.waitForTaskToken")
+        .expect("the label task");
+    let heartbeat = label.state["HeartbeatSeconds"].as_u64().expect("heartbeat");
+    let timeout = label.state["TimeoutSeconds"].as_u64().expect("timeout");
+    let template = load_template();
+    let worker_timeout = template
+        .resource("LabelWorkerFunction")
+        .property("Timeout")
+        .and_then(|timeout| timeout.as_u64())
+        .expect("the label worker's Timeout");
+    let between_pickups = MAX_HANDBACK_DELAY.as_secs() + REPAIR_MAX_WAIT.as_secs() + worker_timeout;
+    assert!(
+        heartbeat > between_pickups,
+        "HeartbeatSeconds {heartbeat} must exceed a hand-back plus a worker's run ({between_pickups} s)"
+    );
+    assert!(
+        timeout > MAX_BACKLOG.as_secs() + worker_timeout,
+        "TimeoutSeconds {timeout} must exceed the governor's longest backlog plus a worker's run"
+    );
+    let execution = machine.definition["TimeoutSeconds"]
+        .as_u64()
+        .expect("execution timeout");
+    assert!(
+        timeout < execution,
+        "the label step ends before the execution does"
+    );
+    let visibility = template
+        .resource("LabelQueue")
+        .property("VisibilityTimeout")
+        .and_then(|seconds| seconds.as_u64())
+        .expect("the label queue's VisibilityTimeout");
+    assert!(
+        visibility >= worker_timeout,
+        "Lambda requires visibility ≥ function timeout"
+    );
+}
+
 #[test]
 fn the_template_runs_the_state_machine_traced_and_logs_no_execution_data() {
     let template = load_template();

@@ -7,8 +7,11 @@
 //! wins and both report its counts. A large result is written to S3 only if absent, so the
 //! object always holds the first complete labeling.
 
+use std::time::Instant;
+
 use async_trait::async_trait;
 use narratix_domain::messages::{LabelMessage, LabelTaskOutput};
+use narratix_domain::rate::CallGate;
 use narratix_domain::{ErrorKind, LabeledPair, ObjectKey, Prefill, TokenUsage, WireError};
 use narratix_store::aws::JSON_CONTENT_TYPE;
 use narratix_store::ports::{FileResults, ObjectReader, ObjectWriter};
@@ -28,10 +31,16 @@ pub struct LabelOutput {
     pub usage: TokenUsage,
 }
 
-/// Splits a text into labeled pairs; failures carry their wire names (`Label.*`).
+/// Splits a text into labeled pairs; failures carry their wire names (`Label.*`). Every AI
+/// call is admitted by `gate` and answered before `deadline`.
 #[async_trait]
 pub trait TextLabeler: Send + Sync {
-    async fn label(&self, text: &str) -> Result<LabelOutput, WireError>;
+    async fn label(
+        &self,
+        text: &str,
+        gate: &dyn CallGate,
+        deadline: Option<Instant>,
+    ) -> Result<LabelOutput, WireError>;
 }
 
 /// Why a file could not be labeled.
@@ -84,7 +93,12 @@ where
     L: TextLabeler,
 {
     /// Labels the message's file once, or finds it labeled; returns the counts for the task.
-    pub async fn label(&self, message: &LabelMessage) -> Result<LabelTaskOutput, LabelingError> {
+    pub async fn label(
+        &self,
+        message: &LabelMessage,
+        gate: &dyn CallGate,
+        deadline: Option<Instant>,
+    ) -> Result<LabelTaskOutput, LabelingError> {
         if let Some(stored) = self
             .results
             .labeled_counts(&message.job_id, &message.file_id)
@@ -94,7 +108,7 @@ where
             return Ok(stored);
         }
         let text = self.read_text(&message.text_key).await?;
-        let labeled = self.labeler.label(&text).await?;
+        let labeled = self.labeler.label(&text, gate, deadline).await?;
         let result = self.store_pairs(message, labeled).await?;
         match self
             .results

@@ -10,6 +10,7 @@
 //! - [`subscribe`]: following a job on a WebSocket with a catch-up;
 //! - [`views`]: stored items as the API and the WebSocket show them.
 
+pub mod governor;
 pub mod jobs;
 pub mod labeling;
 pub mod lifecycle;

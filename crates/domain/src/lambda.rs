@@ -74,6 +74,25 @@ where
     .await
 }
 
+/// [`serve`] for a handler that also needs the invocation's deadline.
+pub async fn serve_with_deadline<E, O, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    E: DeserializeOwned + Send,
+    O: Serialize + Send,
+    F: Fn(E, std::time::SystemTime) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<O, WireError>> + Send,
+{
+    init_tracing();
+    let handler = &handler;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            let deadline = event.context.deadline();
+            catch_panics(async move { handler(decode(event.payload)?, deadline).await }).await
+        },
+    ))
+    .await
+}
+
 /// What the WebSocket functions share: the verified owner API Gateway hands every route of a
 /// connection, and the route responses.
 pub mod websocket {

@@ -14,6 +14,7 @@ mod length;
 pub mod messages;
 mod model;
 mod prefill;
+pub mod rate;
 mod text;
 
 #[cfg(feature = "lambda")]

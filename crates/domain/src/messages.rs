@@ -57,6 +57,10 @@ pub struct LabelMessage {
     pub file_id: FileId,
     /// The extracted text, `text/{jobId}/{fileId}.txt`.
     pub text_key: ObjectKey,
+    /// The rate governor's slot for this file's AI call (ms since the Unix epoch), set when
+    /// a worker handed the message back to the queue to wait for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_at: Option<i64>,
 }
 
 /// Why a queue message is not a [`LabelMessage`]. Reasons come from the message's shape, never

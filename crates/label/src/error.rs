@@ -15,6 +15,12 @@ pub enum LabelError {
     /// The provider did not answer within the client timeout.
     #[error("provider did not answer within {} ms", .0.as_millis())]
     Timeout(Duration),
+    /// Too little of the labeling's deadline was left to make (another) call.
+    #[error("no time left for a provider call before the worker's deadline")]
+    DeadlineReached,
+    /// The rate governor held the call back; the worker hands the message back to the queue.
+    #[error(transparent)]
+    Deferred(#[from] narratix_domain::rate::Deferred),
     /// The model's output was unusable even after one repair request. The problem is the
     /// protocol's own words (numbers and keys only), never the model's text.
     #[error("unusable model output after a repair request: {0}")]
@@ -94,9 +100,9 @@ impl LabelError {
     /// `Label.Auth`: like rejected credentials it is never retried and needs an operator.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            LabelError::RateLimited { .. } => ErrorKind::LabelRateLimited,
+            LabelError::RateLimited { .. } | LabelError::Deferred(_) => ErrorKind::LabelRateLimited,
             LabelError::Upstream(_) => ErrorKind::LabelUpstream,
-            LabelError::Timeout(_) => ErrorKind::LabelTimeout,
+            LabelError::Timeout(_) | LabelError::DeadlineReached => ErrorKind::LabelTimeout,
             LabelError::InvalidResponse(_) => ErrorKind::LabelInvalidResponse,
             LabelError::Auth(_) | LabelError::Config(_) => ErrorKind::LabelAuth,
             LabelError::Empty => ErrorKind::LabelEmpty,
@@ -168,6 +174,19 @@ mod tests {
                 "provider rejected the credentials: HTTP 401 invalid_api_key",
             ),
             (LabelError::Empty, "Label.Empty", "no text to label"),
+            (
+                LabelError::DeadlineReached,
+                "Label.Timeout",
+                "no time left for a provider call before the worker's deadline",
+            ),
+            (
+                narratix_domain::rate::Deferred {
+                    wait: Duration::from_secs(42),
+                }
+                .into(),
+                "Label.RateLimited",
+                "the rate governor holds the call back for 42 s",
+            ),
             (
                 Misconfigured::NoApiKey(crate::ProviderKind::Gemini).into(),
                 "Label.Auth",

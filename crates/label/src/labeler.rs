@@ -2,6 +2,7 @@ use std::ops::Range;
 
 use narratix_domain::{LabeledPair, Prefill, TokenUsage};
 
+use crate::gate::{CallBudget, CallEstimate, CallOutcome};
 use crate::lines::{labeling_lines, truncate_to_chars};
 use crate::prefill::prefill;
 use crate::protocol::{
@@ -45,6 +46,16 @@ impl Labeler {
     /// Splits `text` into question/answer pairs and categorises each question. The texts of
     /// the pairs are the normalised source lines, never model output.
     pub async fn label(&self, text: &str) -> Result<Labeled, LabelError> {
+        self.label_within(text, CallBudget::unlimited()).await
+    }
+
+    /// [`Labeler::label`] with every provider call admitted by `budget`'s gate and answered
+    /// before its deadline.
+    pub async fn label_within(
+        &self,
+        text: &str,
+        budget: CallBudget<'_>,
+    ) -> Result<Labeled, LabelError> {
         let mut lines = labeling_lines(text);
         let truncated = truncate_to_chars(&mut lines, self.config.max_input_chars);
         if lines.is_empty() {
@@ -53,7 +64,10 @@ impl Labeler {
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let (spans, usage) = match &self.client {
             None => (self.label_offline(&lines)?, TokenUsage::default()),
-            Some(client) => self.label_with_model(client.as_ref(), &lines).await?,
+            Some(client) => {
+                self.label_with_model(client.as_ref(), &lines, budget)
+                    .await?
+            }
         };
         tracing::info!(
             provider = %self.config.provider,
@@ -90,7 +104,13 @@ impl Labeler {
         &self,
         client: &dyn ModelClient,
         lines: &[&str],
+        budget: CallBudget<'_>,
     ) -> Result<(Vec<SpanPair>, TokenUsage), LabelError> {
+        let asking = Asking {
+            client,
+            budget,
+            timeout: self.config.timeout,
+        };
         let split = offline_split(lines);
         let hybrid = self.config.hybrid
             && split.confident
@@ -100,10 +120,11 @@ impl Labeler {
             let task = Task::Categorize {
                 questions: questions.len(),
             };
-            let (categories, usage) = ask(client, task, numbered_lines(&questions, 0), |reply| {
-                parse_categories(reply, questions.len())
-            })
-            .await?;
+            let (categories, usage) = asking
+                .ask(task, numbered_lines(&questions, 0), |reply| {
+                    parse_categories(reply, questions.len())
+                })
+                .await?;
             return Ok((split.with_categories(&categories), usage));
         }
         let task = Task::Split {
@@ -115,69 +136,105 @@ impl Labeler {
             .iter()
             .map(|(question, _)| question.clone())
             .collect();
-        ask(
-            client,
-            task,
-            split_request(lines, &likely_questions, self.config.max_line_chars),
-            |reply| parse_split(reply, lines.len(), max_pairs),
-        )
-        .await
+        asking
+            .ask(
+                task,
+                split_request(lines, &likely_questions, self.config.max_line_chars),
+                |reply| parse_split(reply, lines.len(), max_pairs),
+            )
+            .await
     }
 }
 
-/// One request, validated; on an invalid reply one repair turn carrying the problem, then
-/// `InvalidResponse`. Usage sums both calls.
-async fn ask<T>(
-    client: &dyn ModelClient,
-    task: Task,
-    document: String,
-    validate: impl Fn(&str) -> Result<T, String>,
-) -> Result<(T, TokenUsage), LabelError> {
-    let instructions = instructions(task);
-    let mut turns = vec![Turn {
-        role: Role::User,
-        text: document,
-    }];
-    let mut usage = TokenUsage::default();
-    let reply = client
-        .complete(&Conversation {
-            instructions: &instructions,
-            turns: &turns,
-            task,
-        })
-        .await?;
-    usage.add(reply.usage);
-    let problem = match validate(&reply.text) {
-        Ok(value) => return Ok((value, usage)),
-        Err(problem) => problem,
-    };
-    tracing::warn!(%problem, "invalid model reply; asking once more");
-    let rejected = if reply.text.trim().is_empty() {
-        "(no reply)".to_owned()
-    } else {
-        reply.text
-    };
-    turns.push(Turn {
-        role: Role::Assistant,
-        text: rejected,
-    });
-    turns.push(Turn {
-        role: Role::User,
-        text: repair_request(&problem),
-    });
-    let repaired = client
-        .complete(&Conversation {
-            instructions: &instructions,
-            turns: &turns,
-            task,
-        })
-        .await?;
-    usage.add(repaired.usage);
-    match validate(&repaired.text) {
-        Ok(value) => Ok((value, usage)),
-        Err(problem) => {
-            tracing::warn!(%problem, "model reply still invalid after the repair request");
-            Err(LabelError::InvalidResponse(problem))
+/// One labeling's calls: the client, the budget that admits them, the configured timeout.
+struct Asking<'a> {
+    client: &'a dyn ModelClient,
+    budget: CallBudget<'a>,
+    timeout: std::time::Duration,
+}
+
+impl Asking<'_> {
+    /// One request, validated; on an invalid reply one repair turn carrying the problem, then
+    /// `InvalidResponse`. Usage sums both calls.
+    async fn ask<T>(
+        &self,
+        task: Task,
+        document: String,
+        validate: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<(T, TokenUsage), LabelError> {
+        let instructions = instructions(task);
+        let mut turns = vec![Turn {
+            role: Role::User,
+            text: document,
+        }];
+        let mut usage = TokenUsage::default();
+        let reply = self.call(&instructions, &turns, task, false).await?;
+        usage.add(reply.usage);
+        let problem = match validate(&reply.text) {
+            Ok(value) => return Ok((value, usage)),
+            Err(problem) => problem,
+        };
+        tracing::warn!(%problem, "invalid model reply; asking once more");
+        let rejected = if reply.text.trim().is_empty() {
+            "(no reply)".to_owned()
+        } else {
+            reply.text
+        };
+        turns.push(Turn {
+            role: Role::Assistant,
+            text: rejected,
+        });
+        turns.push(Turn {
+            role: Role::User,
+            text: repair_request(&problem),
+        });
+        let repaired = self.call(&instructions, &turns, task, true).await?;
+        usage.add(repaired.usage);
+        match validate(&repaired.text) {
+            Ok(value) => Ok((value, usage)),
+            Err(problem) => {
+                tracing::warn!(%problem, "model reply still invalid after the repair request");
+                Err(LabelError::InvalidResponse(problem))
+            }
         }
+    }
+
+    /// One provider call: admitted by the gate, bounded by the deadline, its outcome told to
+    /// the gate.
+    async fn call(
+        &self,
+        instructions: &str,
+        turns: &[Turn],
+        task: Task,
+        repair: bool,
+    ) -> Result<crate::provider::Reply, LabelError> {
+        let estimate = CallEstimate::for_prompt(
+            std::iter::once(instructions).chain(turns.iter().map(|turn| turn.text.as_str())),
+            repair,
+        );
+        self.budget.gate.admit(estimate).await?;
+        let Some(timeout) = self
+            .budget
+            .call_timeout(self.timeout, std::time::Instant::now())
+        else {
+            self.budget.gate.settle(estimate, CallOutcome::Failed).await;
+            return Err(LabelError::DeadlineReached);
+        };
+        let reply = self
+            .client
+            .complete(&Conversation {
+                instructions,
+                turns,
+                task,
+                timeout,
+            })
+            .await;
+        let outcome = match &reply {
+            Ok(reply) => CallOutcome::Answered(reply.usage),
+            Err(LabelError::RateLimited { retry_after }) => CallOutcome::Throttled(*retry_after),
+            Err(_) => CallOutcome::Failed,
+        };
+        self.budget.gate.settle(estimate, outcome).await;
+        reply
     }
 }

@@ -8,6 +8,7 @@
 
 mod config;
 mod error;
+pub mod gate;
 mod labeler;
 pub mod limits;
 pub mod lines;
@@ -22,4 +23,5 @@ pub use config::{
     DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_PAIRS, DEFAULT_TIMEOUT,
 };
 pub use error::{HttpStatus, LabelError, Misconfigured, Upstream};
+pub use gate::{CallBudget, CallEstimate, CallGate, CallOutcome, Deferred, Ungated};
 pub use labeler::{Labeled, Labeler};

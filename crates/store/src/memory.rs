@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use narratix_domain::messages::{JobTally, LabelTaskOutput};
+use narratix_domain::rate::RateSchedule;
 use narratix_domain::{FileId, FileStatus, JobId, JobStatus, ObjectKey};
 
 use crate::error::Missing;
 use crate::ports::{
     ConnectionPoster, ConnectionStore, DailyQuota, ExpiredConnections, FileResults, JobEraser,
     JobReader, JobWriter, NoticeLedger, ObjectCopier, ObjectEraser, ObjectReader, ObjectWriter,
-    OpenJobs, PostError, PresignedPut, UploadUrls,
+    OpenJobs, PostError, PresignedPut, RateScheduleStore, UploadUrls,
 };
 use crate::{
     Capped, Connection, ConnectionEntry, FileItem, FileResult, JobItem, JobSnapshot, Moment,
@@ -867,5 +868,38 @@ impl DailyQuota for UnavailableStore {
 impl JobEraser for UnavailableStore {
     async fn erase_job(&self, _job_id: &JobId, _file_ids: &[FileId]) -> Result<(), StoreError> {
         Err(down())
+    }
+}
+
+/// The rate governor's schedule in memory, with the adapter's version check.
+#[derive(Debug, Default)]
+pub struct MemoryRateSchedule {
+    stored: Mutex<Option<(RateSchedule, u64)>>,
+}
+
+impl MemoryRateSchedule {
+    pub fn stored(&self) -> Option<(RateSchedule, u64)> {
+        *lock(&self.stored)
+    }
+}
+
+#[async_trait]
+impl RateScheduleStore for MemoryRateSchedule {
+    async fn load_schedule(&self) -> Result<Option<(RateSchedule, u64)>, StoreError> {
+        Ok(*lock(&self.stored))
+    }
+
+    async fn replace_schedule(
+        &self,
+        schedule: &RateSchedule,
+        version: u64,
+    ) -> Result<bool, StoreError> {
+        let mut stored = lock(&self.stored);
+        let current = stored.map(|(_, version)| version).unwrap_or(0);
+        if current != version {
+            return Ok(false);
+        }
+        *stored = Some((*schedule, version + 1));
+        Ok(true)
     }
 }

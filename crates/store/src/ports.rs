@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use narratix_domain::messages::{JobTally, LabelTaskOutput};
+use narratix_domain::rate::RateSchedule;
 use narratix_domain::{FileId, JobId, ObjectKey, WireError};
 
 use crate::{
@@ -263,6 +264,51 @@ pub trait Executions: Send + Sync {
 pub trait TaskCallbacks: Send + Sync {
     async fn succeed(&self, task_token: &str, output: &LabelTaskOutput) -> Result<(), StoreError>;
     async fn fail(&self, task_token: &str, error: &WireError) -> Result<(), StoreError>;
+}
+
+/// Keeps a waiting task alive (`SendTaskHeartbeat`); [`StoreError::TaskGone`] when it no
+/// longer waits (timed out, or its execution ended).
+#[async_trait]
+pub trait TaskHeartbeat: Send + Sync {
+    async fn heartbeat(&self, task_token: &str) -> Result<(), StoreError>;
+}
+
+/// The label queue, for a message handed back to wait its turn.
+#[async_trait]
+pub trait LabelQueue: Send + Sync {
+    /// Sends `body` to be delivered after `delay` (at most 900 s).
+    async fn send_later(&self, body: &str, delay: Duration) -> Result<(), StoreError>;
+}
+
+/// The rate governor's shared schedule, read and replaced under a version check.
+#[async_trait]
+pub trait RateScheduleStore: Send + Sync {
+    /// The schedule and its version; `None` before the first write.
+    async fn load_schedule(&self) -> Result<Option<(RateSchedule, u64)>, StoreError>;
+
+    /// Stores `schedule` as `version + 1` if the stored version is still `version` (0: none
+    /// stored); `false` when another writer came first.
+    async fn replace_schedule(
+        &self,
+        schedule: &RateSchedule,
+        version: u64,
+    ) -> Result<bool, StoreError>;
+}
+
+/// A shared schedule store is a schedule store (several governors over one item in tests).
+#[async_trait]
+impl<T: RateScheduleStore + ?Sized> RateScheduleStore for std::sync::Arc<T> {
+    async fn load_schedule(&self) -> Result<Option<(RateSchedule, u64)>, StoreError> {
+        (**self).load_schedule().await
+    }
+
+    async fn replace_schedule(
+        &self,
+        schedule: &RateSchedule,
+        version: u64,
+    ) -> Result<bool, StoreError> {
+        (**self).replace_schedule(schedule, version).await
+    }
 }
 
 /// Why a message did not reach a connection.

@@ -39,6 +39,9 @@ pub const TOKEN_PK: &str = "CONN";
 
 /// A user's daily quota counters are `QUOTA#{owner}` / `DAY#{yyyy-mm-dd}` (UTC).
 pub const QUOTA_PREFIX: &str = "QUOTA#";
+/// The AI rate governor's shared schedule: one item.
+pub const RATE_PK: &str = "GOVERNOR";
+pub const RATE_SK: &str = "AI";
 pub const DAY_PREFIX: &str = "DAY#";
 
 /// The attribute names of every item kind.
@@ -46,6 +49,13 @@ pub mod attr {
     pub const GSI1_PK: &str = "gsi1pk";
     pub const GSI1_SK: &str = "gsi1sk";
     /// Epoch seconds; the table's TTL attribute.
+    // The rate governor's schedule (milliseconds since the Unix epoch, and a version).
+    pub const REQUESTS_FREE_AT: &str = "requestsFreeAt";
+    pub const TOKENS_FREE_AT: &str = "tokensFreeAt";
+    pub const NOT_BEFORE: &str = "notBefore";
+    pub const LEARNED_RPM: &str = "learnedRpm";
+    pub const LAST_DECREASE: &str = "lastDecrease";
+    pub const VERSION: &str = "version";
     pub const EXPIRES_AT: &str = "expiresAt";
 
     // job
@@ -186,6 +196,11 @@ pub fn quota_key(owner: &str, day: &str) -> (String, String) {
         format!("{QUOTA_PREFIX}{owner}"),
         format!("{DAY_PREFIX}{day}"),
     )
+}
+
+/// The key of the rate governor's schedule item.
+pub fn rate_key() -> (String, String) {
+    (RATE_PK.to_owned(), RATE_SK.to_owned())
 }
 
 /// The partition of an owner's connections, and the owner index's partition of their jobs.

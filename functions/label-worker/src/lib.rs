@@ -5,5 +5,5 @@
 mod labeler;
 mod worker;
 
-pub use labeler::{Config, ConfiguredLabeler};
-pub use worker::{Disposition, Worker};
+pub use labeler::{Config, ConfiguredLabeler, GovernorConfig};
+pub use worker::{Disposition, Pacing, Worker};

@@ -5,14 +5,20 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use label_worker::{Disposition, Worker};
+use label_worker::{Disposition, Pacing, Worker};
+use narratix_app::governor::{now_ms, Governor};
 use narratix_app::labeling::{LabelOutput, TextLabeler, INLINE_PAIRS_MAX_BYTES};
 use narratix_domain::messages::LabelTaskOutput as TaskOutput;
+use narratix_domain::rate::{CallEstimate, CallGate, CallOutcome, RateLimits, RateSchedule};
 use narratix_domain::{
     Category, ErrorKind, FileId, JobId, LabeledPair, ObjectKey, Prefill, Suggestion, TokenUsage,
     WireError,
 };
-use narratix_store::ports::{FileResults, ObjectReader, ObjectWriter, TaskCallbacks};
+use narratix_store::memory::MemoryRateSchedule;
+use narratix_store::ports::{
+    FileResults, LabelQueue, ObjectReader, ObjectWriter, RateScheduleStore, TaskCallbacks,
+    TaskHeartbeat,
+};
 use narratix_store::{
     Capped, FileResult, Missing, PutOutcome, SaveOutcome, StoreError, StoredPairs,
 };
@@ -171,6 +177,7 @@ enum StepFunctions {
 struct RecordingCallback {
     sent: Arc<Mutex<Vec<Sent>>>,
     state: Arc<Mutex<StepFunctions>>,
+    heartbeats: Arc<Mutex<usize>>,
 }
 
 impl Default for RecordingCallback {
@@ -178,6 +185,7 @@ impl Default for RecordingCallback {
         RecordingCallback {
             sent: Arc::default(),
             state: Arc::new(Mutex::new(StepFunctions::Waiting)),
+            heartbeats: Arc::default(),
         }
     }
 }
@@ -194,6 +202,21 @@ impl RecordingCallback {
             }
             StepFunctions::TaskTimedOut => Err(StoreError::TaskGone {
                 operation: "SendTaskSuccess",
+                source: "TaskTimedOut: Task Timed Out".into(),
+            }),
+            StepFunctions::Unreachable => Err(down("Step Functions")),
+        }
+    }
+}
+
+#[async_trait]
+impl TaskHeartbeat for RecordingCallback {
+    async fn heartbeat(&self, _task_token: &str) -> Result<(), StoreError> {
+        *self.heartbeats.lock().expect("lock") += 1;
+        match *self.state.lock().expect("lock") {
+            StepFunctions::Waiting => Ok(()),
+            StepFunctions::TaskTimedOut => Err(StoreError::TaskGone {
+                operation: "SendTaskHeartbeat",
                 source: "TaskTimedOut: Task Timed Out".into(),
             }),
             StepFunctions::Unreachable => Err(down("Step Functions")),
@@ -259,11 +282,35 @@ impl ScriptedLabeler {
     }
 }
 
+/// What the provider's 429 carries in the scripted labeler.
+const SCRIPTED_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Like the real labeler: the call is admitted by the gate first (a held-back call is
+/// `Label.RateLimited` and never reaches the script), and its outcome is told to the gate
+/// (a scripted `Label.RateLimited` is a 429 with `Retry-After: 30`).
 #[async_trait]
 impl TextLabeler for ScriptedLabeler {
-    async fn label(&self, text: &str) -> Result<LabelOutput, WireError> {
+    async fn label(
+        &self,
+        text: &str,
+        gate: &dyn CallGate,
+        _deadline: Option<std::time::Instant>,
+    ) -> Result<LabelOutput, WireError> {
+        let estimate = CallEstimate::for_prompt([text], false);
+        gate.admit(estimate)
+            .await
+            .map_err(|deferred| WireError::from_error(ErrorKind::LabelRateLimited, &deferred))?;
         *self.calls.lock().expect("lock") += 1;
-        (self.script)(text)
+        let result = (self.script)(text);
+        let outcome = match &result {
+            Ok(output) => CallOutcome::Answered(output.usage),
+            Err(error) if error.kind == ErrorKind::LabelRateLimited => {
+                CallOutcome::Throttled(Some(SCRIPTED_RETRY_AFTER))
+            }
+            Err(_) => CallOutcome::Failed,
+        };
+        gate.settle(estimate, outcome).await;
+        result
     }
 }
 
@@ -314,7 +361,7 @@ fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
 async fn failed_ids(fixture: &Fixture, event: SqsEvent) -> Vec<String> {
     fixture
         .worker()
-        .handle_batch(event)
+        .handle_batch(event, None)
         .await
         .batch_item_failures
         .into_iter()
@@ -472,7 +519,7 @@ impl ScriptedLabeler {
 }
 
 #[tokio::test]
-async fn a_task_that_timed_out_is_done() {
+async fn a_task_that_timed_out_is_skipped_without_an_ai_call() {
     let fixture = Fixture::new(ScriptedLabeler::one_pair());
     *fixture.callback.state.lock().expect("lock") = StepFunctions::TaskTimedOut;
     let body = task_body("tok-1", "f1", TEXT_KEY);
@@ -482,7 +529,9 @@ async fn a_task_that_timed_out_is_done() {
         failed.is_empty(),
         "the execution moved on; retrying cannot help"
     );
-    assert!(fixture.table.result("job-1", "f1").is_some());
+    assert_eq!(fixture.labeler.calls(), 0, "no AI call for a dead task");
+    assert!(fixture.table.result("job-1", "f1").is_none());
+    assert_eq!(*fixture.callback.heartbeats.lock().expect("lock"), 1);
 
     // Same for a failure report.
     let fixture = Fixture::new(ScriptedLabeler::new(|_| {
@@ -612,7 +661,7 @@ async fn a_malformed_body_with_a_token_fails_its_task_as_input_invalid() {
     let body = r#"{"taskToken":"tok-9","jobId":"job-1","textKey":"k"}"#;
     let disposition = fixture
         .worker()
-        .handle_message(&message("m1", Some(body)))
+        .handle_message(&message("m1", Some(body)), None)
         .await;
 
     assert_eq!(disposition, Disposition::Done);
@@ -697,4 +746,221 @@ async fn a_result_object_left_by_an_earlier_delivery_is_kept_and_counted() {
         matches!(&sent[..], [Sent::Success(_, out)] if out.pair_count == 2),
         "{sent:?}"
     );
+}
+
+// ------------------------------------------------------------------ the rate governor
+
+#[derive(Clone, Default)]
+struct RecordingQueue {
+    sent: Arc<Mutex<Vec<(String, std::time::Duration)>>>,
+}
+
+#[async_trait]
+impl LabelQueue for RecordingQueue {
+    async fn send_later(&self, body: &str, delay: std::time::Duration) -> Result<(), StoreError> {
+        self.sent
+            .lock()
+            .expect("lock")
+            .push((body.to_owned(), delay));
+        Ok(())
+    }
+}
+
+impl RecordingQueue {
+    fn sent(&self) -> Vec<(serde_json::Value, std::time::Duration)> {
+        self.sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(body, delay)| (serde_json::from_str(body).expect("JSON body"), *delay))
+            .collect()
+    }
+}
+
+const RPM_60: RateLimits = RateLimits {
+    requests_per_minute: Some(60),
+    tokens_per_minute: None,
+    concurrency: 5,
+};
+
+/// A worker paced by a governor over `schedule`, handing back to `queue`.
+fn paced_worker(
+    fixture: &Fixture,
+    schedule: &Arc<MemoryRateSchedule>,
+    queue: &RecordingQueue,
+) -> Worker<MemObjects, MemTable, RecordingCallback, ScriptedLabeler> {
+    fixture.worker().paced(Pacing {
+        governor: Governor::new(Arc::clone(schedule), RPM_60),
+        queue: Box::new(queue.clone()),
+    })
+}
+
+/// A schedule whose next free request slot is `ahead_ms` from now.
+async fn busy_schedule(ahead_ms: i64) -> Arc<MemoryRateSchedule> {
+    let schedule = Arc::new(MemoryRateSchedule::default());
+    let busy = RateSchedule {
+        requests_free_at: now_ms() + ahead_ms,
+        ..RateSchedule::default()
+    };
+    assert!(schedule.replace_schedule(&busy, 0).await.expect("stored"));
+    schedule
+}
+
+#[tokio::test]
+async fn a_call_whose_slot_is_far_goes_back_to_the_queue_with_its_reservation() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    let schedule = busy_schedule(60_000).await;
+    let queue = RecordingQueue::default();
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    let disposition = paced_worker(&fixture, &schedule, &queue)
+        .handle_message(&message("m1", Some(&body)), None)
+        .await;
+
+    assert_eq!(
+        disposition,
+        Disposition::Done,
+        "the original message is done"
+    );
+    assert_eq!(fixture.labeler.calls(), 0, "no AI call");
+    assert!(fixture.callback.sent().is_empty(), "the task keeps waiting");
+    let sent = queue.sent();
+    assert_eq!(sent.len(), 1);
+    let (again, delay) = &sent[0];
+    assert_eq!(again["taskToken"], "tok-1");
+    assert_eq!(again["fileId"], "f1");
+    let slot = again["reservedAt"]
+        .as_i64()
+        .expect("the reservation travels");
+    let ahead = slot - now_ms();
+    assert!((58_000..=60_500).contains(&ahead), "{ahead} ms");
+    assert!(
+        (58..=60).contains(&delay.as_secs()),
+        "it comes back just before its slot: {delay:?}"
+    );
+    // The slot is taken: the next reservation is behind it.
+    let (stored, _) = schedule.stored().expect("schedule");
+    assert!(stored.requests_free_at >= slot + 1_000);
+}
+
+#[tokio::test]
+async fn a_message_back_for_its_slot_is_labeled_without_a_new_reservation() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    let schedule = busy_schedule(600_000).await;
+    let queue = RecordingQueue::default();
+    let slot = now_ms() + 300;
+    let body = serde_json::json!({
+        "taskToken": "tok-1", "jobId": "job-1", "fileId": "f1", "textKey": TEXT_KEY,
+        "reservedAt": slot,
+    })
+    .to_string();
+    let disposition = paced_worker(&fixture, &schedule, &queue)
+        .handle_message(&message("m1", Some(&body)), None)
+        .await;
+
+    assert_eq!(disposition, Disposition::Done);
+    assert!(now_ms() >= slot, "it waited for its slot");
+    assert_eq!(fixture.labeler.calls(), 1);
+    assert_eq!(
+        fixture.callback.sent(),
+        vec![Sent::Success("tok-1".into(), EXPECTED_OUTPUT)]
+    );
+    assert!(queue.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_message_back_early_goes_round_again_without_labeling() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    let schedule = Arc::new(MemoryRateSchedule::default());
+    let queue = RecordingQueue::default();
+    // A backlog longer than one trip (SQS delays at most 900 s; the worker 600 s).
+    let slot = now_ms() + 1_000_000;
+    let body = serde_json::json!({
+        "taskToken": "tok-1", "jobId": "job-1", "fileId": "f1", "textKey": TEXT_KEY,
+        "reservedAt": slot,
+    })
+    .to_string();
+    paced_worker(&fixture, &schedule, &queue)
+        .handle_message(&message("m1", Some(&body)), None)
+        .await;
+
+    assert_eq!(fixture.labeler.calls(), 0);
+    let sent = queue.sent();
+    assert_eq!(sent[0].0["reservedAt"], slot, "the same reservation");
+    assert_eq!(sent[0].1.as_secs(), 600);
+    assert!(schedule.stored().is_none(), "no new reservation was taken");
+    assert_eq!(
+        *fixture.callback.heartbeats.lock().expect("lock"),
+        1,
+        "the task was kept alive"
+    );
+}
+
+#[tokio::test]
+async fn a_429_holds_the_fleet_back_and_the_file_waits_in_the_queue() {
+    let fixture = Fixture::new(ScriptedLabeler::new(|_| {
+        Err(ErrorKind::LabelRateLimited.with_cause("rate limited by provider; retry after 30 s"))
+    }));
+    let schedule = Arc::new(MemoryRateSchedule::default());
+    let queue = RecordingQueue::default();
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    let disposition = paced_worker(&fixture, &schedule, &queue)
+        .handle_message(&message("m1", Some(&body)), None)
+        .await;
+
+    assert_eq!(disposition, Disposition::Done);
+    assert!(
+        fixture.callback.sent().is_empty(),
+        "a 429 does not fail the task"
+    );
+    let (stored, _) = schedule.stored().expect("schedule");
+    assert!(
+        stored.not_before >= now_ms() + 28_000,
+        "everyone waits Retry-After"
+    );
+    let sent = queue.sent();
+    assert_eq!(sent.len(), 1);
+    let slot = sent[0].0["reservedAt"].as_i64().expect("a new reservation");
+    assert!(slot >= stored.not_before);
+    assert!((28..=30).contains(&sent[0].1.as_secs()), "{:?}", sent[0].1);
+}
+
+#[tokio::test]
+async fn a_backlog_longer_than_a_file_may_wait_fails_the_task() {
+    let fixture = Fixture::new(ScriptedLabeler::one_pair());
+    let schedule = busy_schedule(7_200_000).await;
+    let queue = RecordingQueue::default();
+    let body = task_body("tok-1", "f1", TEXT_KEY);
+    paced_worker(&fixture, &schedule, &queue)
+        .handle_message(&message("m1", Some(&body)), None)
+        .await;
+
+    assert!(queue.sent().is_empty());
+    match fixture.callback.sent().as_slice() {
+        [Sent::Failure(token, error)] => {
+            assert_eq!(token, "tok-1");
+            assert_eq!(error.name(), "Label.RateLimited");
+            assert!(error.cause.contains("backlog"), "{}", error.cause);
+        }
+        other => panic!("expected one failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_workers_get_slots_a_pace_apart() {
+    let schedule = Arc::new(MemoryRateSchedule::default());
+    let governor = Arc::new(Governor::new(Arc::clone(&schedule), RPM_60));
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let governor = Arc::clone(&governor);
+            tokio::spawn(async move { governor.reserve(100).await.expect("slot") })
+        })
+        .collect();
+    let mut slots = Vec::new();
+    for task in tasks {
+        slots.push(task.await.expect("joined"));
+    }
+    slots.sort_unstable();
+    for pair in slots.windows(2) {
+        assert!(pair[1] - pair[0] >= 1_000, "60/min at 98 %: {slots:?}");
+    }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use label_worker::ConfiguredLabeler;
 use narratix_app::labeling::TextLabeler;
+use narratix_domain::rate::Ungated;
 use narratix_domain::ErrorKind;
 use narratix_label::{LabelConfig, ProviderKind};
 use narratix_store::ports::SecretReader;
@@ -105,11 +106,14 @@ async fn a_rotated_key_is_read_again_when_the_provider_rejects_the_old_one() {
     let labeler = ConfiguredLabeler::new(Ok(config(&server)), Some((&secret, SECRET_ID.into())));
 
     let first = labeler
-        .label(DOCUMENT)
+        .label(DOCUMENT, &Ungated, None)
         .await
         .expect("labeled with the old key");
     assert_eq!(first.pairs.len(), 2);
-    let second = labeler.label(DOCUMENT).await.expect("labeled again");
+    let second = labeler
+        .label(DOCUMENT, &Ungated, None)
+        .await
+        .expect("labeled again");
     assert_eq!(second.pairs.len(), 2);
     assert_eq!(secret.reads(), 1, "the key is kept between files");
 
@@ -117,7 +121,7 @@ async fn a_rotated_key_is_read_again_when_the_provider_rejects_the_old_one() {
     secret.rotate_to(NEW_KEY);
     accept_only(&server, NEW_KEY).await;
     let labeled = labeler
-        .label(DOCUMENT)
+        .label(DOCUMENT, &Ungated, None)
         .await
         .expect("the rejection makes the worker read the rotated key");
     assert_eq!(labeled.pairs.len(), 2);
@@ -133,7 +137,10 @@ async fn a_rotated_key_is_read_again_when_the_provider_rejects_the_old_one() {
         "the old key's refused call, then the new key's"
     );
 
-    let again = labeler.label(DOCUMENT).await.expect("the new key is kept");
+    let again = labeler
+        .label(DOCUMENT, &Ungated, None)
+        .await
+        .expect("the new key is kept");
     assert_eq!(again.pairs.len(), 2);
     assert_eq!(secret.reads(), 2);
 }
@@ -144,7 +151,10 @@ async fn a_key_still_rejected_after_one_reread_is_label_auth() {
     let secret = RotatingSecret::holding(OLD_KEY);
     let labeler = ConfiguredLabeler::new(Ok(config(&server)), Some((&secret, SECRET_ID.into())));
 
-    let error = labeler.label(DOCUMENT).await.expect_err("401 twice");
+    let error = labeler
+        .label(DOCUMENT, &Ungated, None)
+        .await
+        .expect_err("401 twice");
     assert_eq!(error.kind, ErrorKind::LabelAuth, "{error:?}");
     assert!(!error.cause.contains(OLD_KEY), "{}", error.cause);
     assert_eq!(secret.reads(), 2, "one re-read per rejection, not a loop");
@@ -159,7 +169,10 @@ async fn without_a_secret_a_rejection_is_label_auth_at_once() {
     keyed = keyed.with_api_key(narratix_label::ApiKey::new(OLD_KEY));
     let labeler = ConfiguredLabeler::<&RotatingSecret>::new(Ok(keyed), None);
 
-    let error = labeler.label(DOCUMENT).await.expect_err("401");
+    let error = labeler
+        .label(DOCUMENT, &Ungated, None)
+        .await
+        .expect_err("401");
     assert_eq!(error.kind, ErrorKind::LabelAuth);
     let requests = server.received_requests().await.expect("recorded");
     assert_eq!(requests.len(), 1);

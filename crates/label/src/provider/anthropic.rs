@@ -74,6 +74,7 @@ impl ModelClient for Anthropic {
                     ("anthropic-version", API_VERSION),
                 ],
                 &self.body(conversation),
+                conversation.timeout,
             )
             .await?;
         Ok(read_reply(&response))

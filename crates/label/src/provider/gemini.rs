@@ -71,6 +71,7 @@ impl ModelClient for Gemini {
                 &self.url,
                 &[("x-goog-api-key", self.api_key.expose())],
                 &self.body(conversation),
+                conversation.timeout,
             )
             .await?;
         Ok(read_reply(&response))

@@ -8,11 +8,11 @@ use serde_json::Value;
 
 use crate::{HttpStatus, LabelConfig, LabelError, Misconfigured, Upstream};
 
-/// A reqwest client with the configured timeout covering connect, request and response.
+/// A reqwest client with the configured timeout covering connect, request and response; a
+/// call may be given less (what is left of the labeling's deadline).
 #[derive(Debug, Clone)]
 pub(crate) struct JsonClient {
     client: reqwest::Client,
-    timeout: Duration,
 }
 
 impl JsonClient {
@@ -22,18 +22,17 @@ impl JsonClient {
             .connect_timeout(config.timeout)
             .build()
             .map_err(Misconfigured::HttpClient)?;
-        Ok(JsonClient {
-            client,
-            timeout: config.timeout,
-        })
+        Ok(JsonClient { client })
     }
 
-    /// POSTs `body` as JSON and returns the response's JSON, or the named failure.
+    /// POSTs `body` as JSON and returns the response's JSON, or the named failure; the whole
+    /// exchange gets at most `timeout`.
     pub(crate) async fn post(
         &self,
         url: &str,
         headers: &[(&'static str, &str)],
         body: &Value,
+        timeout: Duration,
     ) -> Result<Value, LabelError> {
         let mut header_map = HeaderMap::new();
         for (name, value) in headers {
@@ -47,15 +46,16 @@ impl JsonClient {
             .post(url)
             .headers(header_map)
             .json(body)
+            .timeout(timeout)
             .send()
             .await
-            .map_err(|err| self.transport_error(err))?;
+            .map_err(|err| transport_error(err, timeout))?;
         let status = response.status();
         let retry_after = retry_after_header(response.headers());
         let bytes = response
             .bytes()
             .await
-            .map_err(|err| self.transport_error(err))?;
+            .map_err(|err| transport_error(err, timeout))?;
         let json: Result<Value, serde_json::Error> = serde_json::from_slice(&bytes);
         if !status.is_success() {
             return Err(status_error(status, retry_after, json.as_ref().ok()));
@@ -66,20 +66,20 @@ impl JsonClient {
         })?;
         Ok(json)
     }
+}
 
-    /// The URL is dropped from the kept error: it names the provider's endpoint, and some
-    /// providers accept a key in it.
-    fn transport_error(&self, err: reqwest::Error) -> LabelError {
-        let err = err.without_url();
-        if err.is_timeout() {
-            LabelError::Timeout(self.timeout)
-        } else if err.is_connect() {
-            Upstream::Connect(err).into()
-        } else if err.is_body() || err.is_decode() {
-            Upstream::BrokeOff(err).into()
-        } else {
-            Upstream::Transport(err).into()
-        }
+/// The URL is dropped from the kept error: it names the provider's endpoint, and some
+/// providers accept a key in it.
+fn transport_error(err: reqwest::Error, timeout: Duration) -> LabelError {
+    let err = err.without_url();
+    if err.is_timeout() {
+        LabelError::Timeout(timeout)
+    } else if err.is_connect() {
+        Upstream::Connect(err).into()
+    } else if err.is_body() || err.is_decode() {
+        Upstream::BrokeOff(err).into()
+    } else {
+        Upstream::Transport(err).into()
     }
 }
 

@@ -7,6 +7,7 @@ mod http;
 mod openai;
 
 use std::fmt;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use narratix_domain::TokenUsage;
@@ -38,6 +39,9 @@ pub(crate) struct Conversation<'a> {
     pub instructions: &'a str,
     pub turns: &'a [Turn],
     pub task: Task,
+    /// The most this call may take: the configured timeout, or less when the labeling's
+    /// deadline is nearer.
+    pub timeout: Duration,
 }
 
 /// The model's reply text (empty when it gave none) and the tokens of this one call.

@@ -72,7 +72,12 @@ impl ModelClient for OpenAi {
             .collect();
         let response = self
             .http
-            .post(&self.url, &headers, &self.body(conversation))
+            .post(
+                &self.url,
+                &headers,
+                &self.body(conversation),
+                conversation.timeout,
+            )
             .await?;
         Ok(read_reply(&response))
     }

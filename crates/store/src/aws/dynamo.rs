@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use narratix_domain::messages::{JobTally, LabelTaskOutput};
+use narratix_domain::rate::RateSchedule;
 use narratix_domain::{
     FileId, FileStatus, JobId, JobStatus, LabeledPair, ObjectKey, Prefill, TokenUsage,
 };
@@ -18,7 +19,7 @@ use narratix_domain::{
 use crate::error::Missing;
 use crate::ports::{
     ConnectionStore, DailyQuota, ExpiredConnections, FileResults, JobEraser, JobReader, JobWriter,
-    NoticeLedger, OpenJobs,
+    NoticeLedger, OpenJobs, RateScheduleStore,
 };
 use crate::schema::{self, attr};
 use crate::{
@@ -1047,6 +1048,76 @@ impl ConnectionStore for DynamoStore {
             Err(StoreError::NotFound(Missing::Connection(
                 connection_id.to_owned(),
             )))
+        }
+    }
+}
+
+#[async_trait]
+impl RateScheduleStore for DynamoStore {
+    async fn load_schedule(&self) -> Result<Option<(RateSchedule, u64)>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(schema::rate_key())))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| unavailable("GetItem", err))?;
+        let Some(item) = output.item() else {
+            return Ok(None);
+        };
+        let reader = Reader::new(item, "rate schedule");
+        let schedule = RateSchedule {
+            requests_free_at: reader.n_or_zero(attr::REQUESTS_FREE_AT)?,
+            tokens_free_at: reader.n_or_zero(attr::TOKENS_FREE_AT)?,
+            not_before: reader.n_or_zero(attr::NOT_BEFORE)?,
+            learned_rpm: reader.n_or_zero(attr::LEARNED_RPM)?,
+            last_decrease: reader.n_or_zero(attr::LAST_DECREASE)?,
+        };
+        Ok(Some((schedule, reader.n(attr::VERSION)?)))
+    }
+
+    async fn replace_schedule(
+        &self,
+        schedule: &RateSchedule,
+        version: u64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(schema::rate_key())))
+            .update_expression(
+                "SET #requests = :requests, #tokens = :tokens, #notBefore = :notBefore, \
+                 #learned = :learned, #decrease = :decrease, #version = :next",
+            )
+            .condition_expression("attribute_not_exists(#version) OR #version = :version")
+            .expression_attribute_names("#requests", attr::REQUESTS_FREE_AT)
+            .expression_attribute_names("#tokens", attr::TOKENS_FREE_AT)
+            .expression_attribute_names("#notBefore", attr::NOT_BEFORE)
+            .expression_attribute_names("#learned", attr::LEARNED_RPM)
+            .expression_attribute_names("#decrease", attr::LAST_DECREASE)
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_values(":requests", n(schedule.requests_free_at))
+            .expression_attribute_values(":tokens", n(schedule.tokens_free_at))
+            .expression_attribute_values(":notBefore", n(schedule.not_before))
+            .expression_attribute_values(":learned", n(format!("{:.3}", schedule.learned_rpm)))
+            .expression_attribute_values(":decrease", n(schedule.last_decrease))
+            .expression_attribute_values(":version", n(version))
+            .expression_attribute_values(":next", n(version + 1))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(unavailable("UpdateItem", err)),
         }
     }
 }

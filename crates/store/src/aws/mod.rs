@@ -5,12 +5,14 @@ mod dynamo;
 mod s3;
 mod secrets;
 mod sfn;
+mod sqs;
 
 pub use apigw::ApiGatewayPoster;
 pub use dynamo::DynamoStore;
 pub use s3::{S3Objects, JSON_CONTENT_TYPE, PDF_CONTENT_TYPE, TEXT_CONTENT_TYPE};
 pub use secrets::SecretsManager;
 pub use sfn::StepFunctions;
+pub use sqs::SqsQueue;
 
 use narratix_domain::config::{ConfigError, Env};
 
@@ -84,6 +86,11 @@ impl Aws {
             .force_path_style(self.settings.s3_force_path_style)
             .build();
         S3Objects::new(aws_sdk_s3::Client::from_conf(config), bucket)
+    }
+
+    /// The SQS queue at `queue_url`.
+    pub fn queue(&self, queue_url: &str) -> SqsQueue {
+        SqsQueue::new(aws_sdk_sqs::Client::new(&self.sdk), queue_url)
     }
 
     /// Step Functions; `state_machine_arn` for a function that starts executions.

@@ -6,7 +6,7 @@ use aws_sdk_sfn::Client;
 use narratix_domain::messages::LabelTaskOutput;
 use narratix_domain::WireError;
 
-use crate::ports::{Executions, TaskCallbacks};
+use crate::ports::{Executions, TaskCallbacks, TaskHeartbeat};
 use crate::StoreError;
 
 const SERVICE: &str = "Step Functions";
@@ -110,6 +110,21 @@ impl TaskCallbacks for StepFunctions {
             .send()
             .await;
         answered("SendTaskFailure", result, |e| {
+            e.is_task_timed_out() || e.is_invalid_token() || e.is_task_does_not_exist()
+        })
+    }
+}
+
+#[async_trait]
+impl TaskHeartbeat for StepFunctions {
+    async fn heartbeat(&self, task_token: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .send_task_heartbeat()
+            .task_token(task_token)
+            .send()
+            .await;
+        answered("SendTaskHeartbeat", result, |e| {
             e.is_task_timed_out() || e.is_invalid_token() || e.is_task_does_not_exist()
         })
     }

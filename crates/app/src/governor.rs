@@ -1,0 +1,189 @@
+//! The rate governor over its shared item, and the gate one labeling's calls pass through.
+//!
+//! The schedule's arithmetic is [`narratix_domain::rate`]; here it is read, changed and
+//! written back conditionally (optimistic concurrency on a version number), so concurrent
+//! workers each get a slot of their own.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use narratix_domain::rate::{
+    CallEstimate, CallGate, CallOutcome, Deferred, RateLimits, RateSchedule, FIRST_CALL_MAX_WAIT,
+    REPAIR_MAX_WAIT,
+};
+use narratix_store::ports::RateScheduleStore;
+use narratix_store::StoreError;
+use tracing::{info, warn};
+
+/// The wait before the next try when the schedule cannot be read or written.
+pub const SCHEDULE_UNAVAILABLE_WAIT: Duration = Duration::from_secs(5);
+/// Conditional writes tried before giving up on one change (concurrent workers).
+const WRITE_ATTEMPTS: usize = 16;
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The fleet's shared schedule.
+pub struct Governor {
+    store: Box<dyn RateScheduleStore>,
+    limits: RateLimits,
+}
+
+impl Governor {
+    pub fn new(store: impl RateScheduleStore + 'static, limits: RateLimits) -> Self {
+        Governor {
+            store: Box::new(store),
+            limits,
+        }
+    }
+
+    pub fn limits(&self) -> &RateLimits {
+        &self.limits
+    }
+
+    /// Reserves the earliest slot for a call of `tokens`.
+    pub async fn reserve(&self, tokens: u64) -> Result<i64, StoreError> {
+        let limits = self.limits;
+        self.change(move |schedule, now| schedule.reserve(&limits, tokens, now))
+            .await
+    }
+
+    /// Whether a reservation made earlier still holds.
+    pub async fn honours(&self, slot: i64) -> Result<bool, StoreError> {
+        let stored = self.store.load_schedule().await?;
+        Ok(stored.is_none_or(|(schedule, _)| schedule.honours(slot)))
+    }
+
+    pub async fn answered(&self, estimated: u64, used: u64) -> Result<(), StoreError> {
+        let limits = self.limits;
+        self.change(move |schedule, _| schedule.answered(&limits, estimated, used))
+            .await
+    }
+
+    pub async fn throttled(&self, retry_after: Option<Duration>) -> Result<(), StoreError> {
+        let limits = self.limits;
+        self.change(move |schedule, now| schedule.throttled(&limits, retry_after, now))
+            .await
+    }
+
+    async fn change<T>(
+        &self,
+        change: impl Fn(&mut RateSchedule, i64) -> T,
+    ) -> Result<T, StoreError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let (mut schedule, version) = self.store.load_schedule().await?.unwrap_or_default();
+            let result = change(&mut schedule, now_ms());
+            if self.store.replace_schedule(&schedule, version).await? {
+                return Ok(result);
+            }
+        }
+        Err(StoreError::Invalid {
+            what: "the rate schedule",
+            source: "too many concurrent writers".into(),
+        })
+    }
+}
+
+/// One labeling's calls through the governor. A reservation carried in by the message is
+/// used for the first call; a call held back leaves its reservation for the hand-back.
+pub struct GovernedCalls<'a> {
+    governor: &'a Governor,
+    reservation: Mutex<Option<i64>>,
+}
+
+impl<'a> GovernedCalls<'a> {
+    pub fn new(governor: &'a Governor, carried: Option<i64>) -> Self {
+        GovernedCalls {
+            governor,
+            reservation: Mutex::new(carried),
+        }
+    }
+
+    /// The slot the message should come back for, if a call was held back or throttled.
+    pub fn held_for(&self) -> Option<i64> {
+        *self
+            .reservation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn hold(&self, slot: Option<i64>) {
+        *self
+            .reservation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = slot;
+    }
+
+    /// The slot for this call: the carried reservation when it still holds, else a new one.
+    async fn slot_for(&self, call: CallEstimate) -> Result<i64, StoreError> {
+        let carried = if call.repair { None } else { self.held_for() };
+        self.hold(None);
+        if let Some(slot) = carried {
+            if self.governor.honours(slot).await? {
+                return Ok(slot);
+            }
+            info!("a 429 moved the fleet past the reservation; taking a new one");
+        }
+        self.governor.reserve(call.tokens).await
+    }
+}
+
+#[async_trait]
+impl CallGate for GovernedCalls<'_> {
+    async fn admit(&self, call: CallEstimate) -> Result<(), Deferred> {
+        let slot = match self.slot_for(call).await {
+            Ok(slot) => slot,
+            Err(error) => {
+                warn!(error = %narratix_domain::error_chain(&error), "the rate schedule is unavailable; holding the call back");
+                return Err(Deferred {
+                    wait: SCHEDULE_UNAVAILABLE_WAIT,
+                });
+            }
+        };
+        let wait = Duration::from_millis(u64::try_from(slot - now_ms()).unwrap_or(0));
+        let most = if call.repair {
+            REPAIR_MAX_WAIT
+        } else {
+            FIRST_CALL_MAX_WAIT
+        };
+        if wait <= most {
+            tokio::time::sleep(wait).await;
+            return Ok(());
+        }
+        self.hold(Some(slot));
+        Err(Deferred { wait })
+    }
+
+    async fn settle(&self, call: CallEstimate, outcome: CallOutcome) {
+        let settled = match outcome {
+            CallOutcome::Answered(usage) => {
+                let used = usage.input_tokens.saturating_add(usage.output_tokens);
+                self.governor.answered(call.tokens, used).await
+            }
+            CallOutcome::Throttled(retry_after) => {
+                warn!(
+                    retry_after_s = retry_after.map(|wait| wait.as_secs()),
+                    "throttled by the provider: the fleet waits"
+                );
+                match self.governor.throttled(retry_after).await {
+                    Ok(()) => self
+                        .governor
+                        .reserve(call.tokens)
+                        .await
+                        .map(|slot| self.hold(Some(slot))),
+                    Err(error) => Err(error),
+                }
+            }
+            CallOutcome::Failed => Ok(()),
+        };
+        if let Err(error) = settled {
+            warn!(error = %narratix_domain::error_chain(&error), "could not update the rate schedule");
+        }
+    }
+}
