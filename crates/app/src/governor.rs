@@ -54,6 +54,17 @@ impl Governor {
             .await
     }
 
+    /// Reserves the earliest slot unless it is beyond the longest backlog (`Err(slot)`: not
+    /// taken).
+    pub async fn reserve_within_backlog(
+        &self,
+        tokens: u64,
+    ) -> Result<Result<i64, i64>, StoreError> {
+        let limits = self.limits;
+        self.change(move |schedule, now| schedule.reserve_within_backlog(&limits, tokens, now))
+            .await
+    }
+
     /// Whether a reservation made earlier still holds.
     pub async fn honours(&self, slot: i64) -> Result<bool, StoreError> {
         let stored = self.store.load_schedule().await?;
@@ -90,47 +101,70 @@ impl Governor {
     }
 }
 
+/// Why a call was held back: the slot it holds, or one too far to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Reserved: the message should come back for it.
+    Slot(i64),
+    /// The first free slot is beyond [`narratix_domain::rate::MAX_BACKLOG`]; not taken.
+    BacklogTooLong(i64),
+}
+
 /// One labeling's calls through the governor. A reservation carried in by the message is
 /// used for the first call; a call held back leaves its reservation for the hand-back.
 pub struct GovernedCalls<'a> {
     governor: &'a Governor,
-    reservation: Mutex<Option<i64>>,
+    reservation: Mutex<Option<Held>>,
 }
 
 impl<'a> GovernedCalls<'a> {
     pub fn new(governor: &'a Governor, carried: Option<i64>) -> Self {
         GovernedCalls {
             governor,
-            reservation: Mutex::new(carried),
+            reservation: Mutex::new(carried.map(Held::Slot)),
         }
     }
 
-    /// The slot the message should come back for, if a call was held back or throttled.
-    pub fn held_for(&self) -> Option<i64> {
+    /// What the message should come back for, if a call was held back or throttled.
+    pub fn held(&self) -> Option<Held> {
         *self
             .reservation
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn hold(&self, slot: Option<i64>) {
+    fn hold(&self, held: Option<Held>) {
         *self
             .reservation
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = slot;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = held;
     }
 
-    /// The slot for this call: the carried reservation when it still holds, else a new one.
-    async fn slot_for(&self, call: CallEstimate) -> Result<i64, StoreError> {
-        let carried = if call.repair { None } else { self.held_for() };
+    /// The slot for this call: the carried reservation when it still holds, else a new one
+    /// (`Err`: none within the longest backlog).
+    async fn slot_for(&self, call: CallEstimate) -> Result<Result<i64, i64>, StoreError> {
+        let carried = match self.held() {
+            Some(Held::Slot(slot)) if !call.repair => Some(slot),
+            _ => None,
+        };
         self.hold(None);
         if let Some(slot) = carried {
             if self.governor.honours(slot).await? {
-                return Ok(slot);
+                return Ok(Ok(slot));
             }
             info!("a 429 moved the fleet past the reservation; taking a new one");
         }
-        self.governor.reserve(call.tokens).await
+        self.governor.reserve_within_backlog(call.tokens).await
+    }
+
+    /// Holds the message for the next free slot after a 429.
+    async fn rebook(&self, call: CallEstimate) -> Result<(), StoreError> {
+        let held = match self.governor.reserve_within_backlog(call.tokens).await? {
+            Ok(slot) => Held::Slot(slot),
+            Err(slot) => Held::BacklogTooLong(slot),
+        };
+        self.hold(Some(held));
+        Ok(())
     }
 }
 
@@ -138,7 +172,13 @@ impl<'a> GovernedCalls<'a> {
 impl CallGate for GovernedCalls<'_> {
     async fn admit(&self, call: CallEstimate) -> Result<(), Deferred> {
         let slot = match self.slot_for(call).await {
-            Ok(slot) => slot,
+            Ok(Ok(slot)) => slot,
+            Ok(Err(too_far)) => {
+                self.hold(Some(Held::BacklogTooLong(too_far)));
+                return Err(Deferred {
+                    wait: Duration::from_millis(u64::try_from(too_far - now_ms()).unwrap_or(0)),
+                });
+            }
             Err(error) => {
                 warn!(error = %narratix_domain::error_chain(&error), "the rate schedule is unavailable; holding the call back");
                 return Err(Deferred {
@@ -156,7 +196,7 @@ impl CallGate for GovernedCalls<'_> {
             tokio::time::sleep(wait).await;
             return Ok(());
         }
-        self.hold(Some(slot));
+        self.hold(Some(Held::Slot(slot)));
         Err(Deferred { wait })
     }
 
@@ -172,11 +212,7 @@ impl CallGate for GovernedCalls<'_> {
                     "throttled by the provider: the fleet waits"
                 );
                 match self.governor.throttled(retry_after).await {
-                    Ok(()) => self
-                        .governor
-                        .reserve(call.tokens)
-                        .await
-                        .map(|slot| self.hold(Some(slot))),
+                    Ok(()) => self.rebook(call).await,
                     Err(error) => Err(error),
                 }
             }

@@ -154,16 +154,40 @@ impl RateSchedule {
 
     /// Reserves the earliest slot for a call of `tokens`; returns it.
     pub fn reserve(&mut self, limits: &RateLimits, tokens: u64, now: i64) -> i64 {
-        let slot = now
-            .max(self.requests_free_at)
+        let slot = self.earliest(now);
+        self.take(limits, tokens, slot);
+        slot
+    }
+
+    /// Reserves the earliest slot unless it is more than [`MAX_BACKLOG`] away; a slot too far
+    /// is not taken (it would only push every later file further back) and comes back as
+    /// `Err` to say how far.
+    pub fn reserve_within_backlog(
+        &mut self,
+        limits: &RateLimits,
+        tokens: u64,
+        now: i64,
+    ) -> Result<i64, i64> {
+        let slot = self.earliest(now);
+        if slot - now > millis(MAX_BACKLOG) {
+            return Err(slot);
+        }
+        self.take(limits, tokens, slot);
+        Ok(slot)
+    }
+
+    fn earliest(&self, now: i64) -> i64 {
+        now.max(self.requests_free_at)
             .max(self.tokens_free_at)
-            .max(self.not_before);
+            .max(self.not_before)
+    }
+
+    fn take(&mut self, limits: &RateLimits, tokens: u64, slot: i64) {
         self.requests_free_at = slot + interval_ms(self.requests_per_minute(limits), 1);
         if let Some(tpm) = limits.tokens_per_minute {
             let pace = f64::from(tpm.max(1)) * TOKEN_HEADROOM;
             self.tokens_free_at = slot + interval_ms(pace, tokens);
         }
-        slot
     }
 
     /// Whether a reservation for `slot` still holds: no 429 has moved the fleet past it.
@@ -284,6 +308,24 @@ mod tests {
                 .count() as u64;
             assert!(in_minute * 3_000 <= 20_000, "{in_minute} calls in a minute");
         }
+    }
+
+    #[test]
+    fn a_slot_beyond_the_longest_backlog_is_not_taken() {
+        let limits = limits(Some(1), None);
+        let mut schedule = RateSchedule::default();
+        let mut taken = 0;
+        while schedule.reserve_within_backlog(&limits, 0, T0).is_ok() {
+            taken += 1;
+        }
+        // One a minute (at 98 %) for 90 minutes, and the one at once.
+        assert_eq!(taken, 89);
+        let before = schedule;
+        let too_far = schedule
+            .reserve_within_backlog(&limits, 0, T0)
+            .expect_err("too far");
+        assert!(too_far - T0 > millis(MAX_BACKLOG));
+        assert_eq!(schedule, before, "nothing was taken");
     }
 
     #[test]

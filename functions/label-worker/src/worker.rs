@@ -28,7 +28,7 @@
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use narratix_app::governor::{now_ms, GovernedCalls, Governor};
+use narratix_app::governor::{now_ms, GovernedCalls, Governor, Held};
 use narratix_app::labeling::{FileLabeling, TextLabeler};
 use narratix_domain::lambda::catch_panics;
 use narratix_domain::messages::{LabelMessage, LabelTaskOutput, UnreadableLabelMessage};
@@ -173,12 +173,22 @@ where
         let gate = GovernedCalls::new(&pacing.governor, task.reserved_at);
         let result = self.label(&task, &gate, deadline).await;
         match result {
-            Err(error) if error.kind == ErrorKind::LabelRateLimited => {
-                let slot = gate
-                    .held_for()
-                    .unwrap_or_else(|| now_ms() + millis(DEFAULT_THROTTLE_WAIT));
-                self.hand_back(pacing, task, slot).await
-            }
+            Err(error) if error.kind == ErrorKind::LabelRateLimited => match gate.held() {
+                Some(Held::Slot(slot)) => self.hand_back(pacing, task, slot).await,
+                Some(Held::BacklogTooLong(slot)) => {
+                    let error = ErrorKind::LabelRateLimited.with_cause(format!(
+                        "the AI's backlog is {} s, longer than a file may wait ({} s)",
+                        (slot - now_ms()).max(0) / 1000,
+                        MAX_BACKLOG.as_secs()
+                    ));
+                    self.report(&task.task_token, Err(error)).await
+                }
+                // The schedule could not be read: come back shortly.
+                None => {
+                    let slot = now_ms() + millis(DEFAULT_THROTTLE_WAIT);
+                    self.hand_back(pacing, task, slot).await
+                }
+            },
             result => self.report(&task.task_token, result).await,
         }
     }
@@ -203,18 +213,9 @@ where
         .await
     }
 
-    /// Puts the file back in the queue to come back for `slot`; a backlog longer than the
-    /// label step may wait fails the task instead.
+    /// Puts the file back in the queue to come back for `slot`.
     async fn hand_back(&self, pacing: &Pacing, task: LabelMessage, slot: i64) -> Disposition {
         let wait_ms = (slot - now_ms()).max(0);
-        if wait_ms > millis(MAX_BACKLOG) {
-            let error = ErrorKind::LabelRateLimited.with_cause(format!(
-                "the AI's backlog is {} s, longer than a file may wait ({} s)",
-                wait_ms / 1000,
-                MAX_BACKLOG.as_secs()
-            ));
-            return self.report(&task.task_token, Err(error)).await;
-        }
         let delay = Duration::from_secs(
             u64::try_from(wait_ms / 1000)
                 .unwrap_or(0)

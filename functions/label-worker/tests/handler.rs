@@ -928,6 +928,7 @@ async fn a_429_holds_the_fleet_back_and_the_file_waits_in_the_queue() {
 async fn a_backlog_longer_than_a_file_may_wait_fails_the_task() {
     let fixture = Fixture::new(ScriptedLabeler::one_pair());
     let schedule = busy_schedule(7_200_000).await;
+    let before = schedule.stored();
     let queue = RecordingQueue::default();
     let body = task_body("tok-1", "f1", TEXT_KEY);
     paced_worker(&fixture, &schedule, &queue)
@@ -935,6 +936,11 @@ async fn a_backlog_longer_than_a_file_may_wait_fails_the_task() {
         .await;
 
     assert!(queue.sent().is_empty());
+    assert_eq!(
+        schedule.stored().map(|(stored, _)| stored.requests_free_at),
+        before.map(|(stored, _)| stored.requests_free_at),
+        "a slot too far is not taken: it would only push later files further back"
+    );
     match fixture.callback.sent().as_slice() {
         [Sent::Failure(token, error)] => {
             assert_eq!(token, "tok-1");
