@@ -1,6 +1,6 @@
 //! `narratix-local`: `up` starts the local stack and keeps it running until Ctrl-C or SIGTERM;
 //! `demo` runs one job through it as a user sees it; `bench` measures the orchestration
-//! overhead of a warm job.
+//! overhead of a warm job; `bench-load` sends a burst of jobs against a rate-limited AI.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use narratix_domain::JobStatus;
 use narratix_local::bench::{self, BenchOptions};
 use narratix_local::demo::{self, DemoError, DemoOptions};
+use narratix_local::load::{self, LoadError, LoadOptions};
 use narratix_local::{up, AiMode, StackConfig};
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -106,6 +107,33 @@ enum Commands {
         #[command(flatten)]
         stack: StackArgs,
     },
+    /// A burst of N jobs × the sample PDFs against the mock AI limited to R requests (and T
+    /// tokens) per minute, each job on its own WebSocket, on a stack of its own with the rate
+    /// governor on, then (unless --no-compare) off. Prints a table per run and, last,
+    /// `load: jobs=N succeeded=N … p95_s=…` for the governor-on run.
+    /// Exit status: 0 when that run lost no job and sent no duplicate final notice, 1 otherwise.
+    BenchLoad {
+        /// Jobs in the burst (3 files each).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        jobs: u32,
+        /// The AI's requests-per-minute limit (the mock's and AiRequestsPerMinute).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        rpm: u32,
+        /// The AI's tokens-per-minute limit (the mock's and AiTokensPerMinute); default none.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        tpm: Option<u32>,
+        /// Only the governor-on run.
+        #[arg(long)]
+        no_compare: bool,
+        /// Seconds a run may take from the first start; default 3 × the floor + 300.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: Option<u64>,
+        /// Use --port, --moto-port and --lambda-port instead of free ports for each run's stack.
+        #[arg(long)]
+        fixed_ports: bool,
+        #[command(flatten)]
+        stack: StackArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -192,6 +220,61 @@ async fn run(command: Commands) -> ExitCode {
                 Err(bench::BenchError::Demo(error)) => demo_failure(&error),
                 Err(error) => {
                     eprintln!("narratix-local bench: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Commands::BenchLoad {
+            jobs,
+            rpm,
+            tpm,
+            no_compare,
+            timeout,
+            fixed_ports,
+            stack,
+        } => {
+            let mut config = match stack_config(&stack) {
+                Ok(config) => config,
+                Err(code) => return code,
+            };
+            if stack.state_dir.is_none() {
+                // Not the state of a stack `up` may be running.
+                config.state_dir = config.root.join(".local/load");
+            }
+            let pdfs = match pdfs_or_samples(Vec::new(), &config.root) {
+                Ok(pdfs) => pdfs,
+                Err(code) => return code,
+            };
+            let options = LoadOptions {
+                jobs: jobs as usize,
+                rpm,
+                tpm,
+                compare: !no_compare,
+                timeout: timeout.map(Duration::from_secs),
+                pdfs,
+                free_ports: !fixed_ports,
+            };
+            match load::run(&config, &options).await {
+                Ok(reports) => {
+                    // The comparison first: the governor-on line is the last one printed.
+                    for report in reports.iter().skip(1) {
+                        println!("{}", report.summary_line("load (governor off)"));
+                    }
+                    match reports.first() {
+                        Some(report) => {
+                            println!("{}", report.summary_line("load"));
+                            if report.clean() {
+                                ExitCode::SUCCESS
+                            } else {
+                                ExitCode::FAILURE
+                            }
+                        }
+                        None => ExitCode::FAILURE,
+                    }
+                }
+                Err(LoadError::Demo(error)) => demo_failure(&error),
+                Err(error) => {
+                    eprintln!("narratix-local bench-load: {error}");
                     ExitCode::FAILURE
                 }
             }

@@ -2,8 +2,8 @@
 //! categorisation, `json_schema` or `json_object` mode, the repair turn). It is a model of its
 //! own, not the labeler under test: it answers a corpus document with the fixture's ground
 //! truth, any other with a plain method of its own ([`model`]), or with a scripted reply; its
-//! usage is counted with the o200k tokenizer. Faults are configuration: latency, a
-//! requests-per-minute limit answered by 429 + `Retry-After`, error and garbage rates, and a
+//! usage is counted with the o200k tokenizer. Faults are configuration: latency, requests- and
+//! tokens-per-minute limits answered by 429 + `Retry-After`, error and garbage rates, and a
 //! script of answers for the next calls.
 
 mod model;
@@ -35,6 +35,11 @@ pub struct AiFaults {
     pub latency_ms: u64,
     /// Calls admitted per sliding minute; beyond it the call is answered 429 with `Retry-After`.
     pub requests_per_minute: Option<u32>,
+    /// Tokens per sliding minute: the prompt tokens of the admitted calls plus the completion
+    /// tokens answered. A call whose prompt would take the minute's sum over it is answered 429
+    /// with `Retry-After` (the seconds until enough of the minute frees); a prompt larger than
+    /// the limit itself never fits and is answered 429 without `Retry-After`.
+    pub tokens_per_minute: Option<u32>,
     /// Share of admitted calls answered 500.
     pub error_rate: f64,
     /// Share of admitted calls answered 200 with content that is not valid JSON for the schema.
@@ -46,6 +51,7 @@ impl Default for AiFaults {
         Self {
             latency_ms: 0,
             requests_per_minute: None,
+            tokens_per_minute: None,
             error_rate: 0.0,
             garbage_rate: 0.0,
         }
@@ -64,6 +70,9 @@ impl AiFaults {
         }
         if self.requests_per_minute == Some(0) {
             return Err("requestsPerMinute must be at least 1 (or null for no limit)".into());
+        }
+        if self.tokens_per_minute == Some(0) {
+            return Err("tokensPerMinute must be at least 1 (or null for no limit)".into());
         }
         if self.latency_ms > 600_000 {
             return Err("latencyMs must be at most 600000".into());
@@ -132,11 +141,32 @@ pub struct AiStatus {
     pub requests: u64,
     /// Calls by the status they were answered with.
     pub answered: BTreeMap<String, u64>,
+    /// The sliding minute the limits are checked against (`config` holds the limits).
+    pub window: WindowStatus,
+    /// Tokens of every 200 answer, as its `usage` said.
+    pub tokens: TokenTotals,
     /// 200 answers by where they came from: `truth` (a corpus document's ground truth),
     /// `ownMethod` (the mock's own split), `scripted` (a script's content), `garbage`.
     pub answers: BTreeMap<String, u64>,
     /// Documents the mock knows the truth of.
     pub known_documents: usize,
+}
+
+/// The last minute as the limits see it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowStatus {
+    /// Calls admitted in the last minute.
+    pub requests: u64,
+    /// Their prompt tokens plus the completion tokens answered in the last minute.
+    pub tokens: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenTotals {
+    pub prompt: u64,
+    pub completion: u64,
 }
 
 /// The mock: its API key, what it knows, its faults and its counters.
@@ -155,15 +185,86 @@ struct MockState {
     answers: BTreeMap<&'static str, u64>,
     /// When the calls of the last minute were admitted (for the RPM limit).
     admitted: VecDeque<Instant>,
+    /// The tokens of the last minute, each with when it was counted (for the TPM limit): a
+    /// call's prompt when it is admitted, its completion when it is answered.
+    tokens: Vec<(Instant, u64)>,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+}
+
+impl MockState {
+    /// Forgets what is older than a minute at `now`.
+    fn slide(&mut self, now: Instant) {
+        let fresh = |at: &Instant| now.saturating_duration_since(*at) < RATE_WINDOW;
+        while self.admitted.front().is_some_and(|at| !fresh(at)) {
+            self.admitted.pop_front();
+        }
+        // Completions are counted when answered: the entries are not quite in time order.
+        self.tokens.retain(|(at, _)| fresh(at));
+    }
+
+    fn admit(&mut self, now: Instant, prompt_tokens: u64) {
+        self.admitted.push_back(now);
+        self.tokens.push((now, prompt_tokens));
+    }
+
+    fn window_tokens(&self) -> u64 {
+        self.tokens.iter().map(|(_, tokens)| tokens).sum()
+    }
+
+    /// Whether a prompt of `prompt_tokens` fits the TPM limit at `now` (after [`Self::slide`]);
+    /// when not, the wait until it does (`None`: never, the prompt is over the limit itself).
+    fn tokens_wait(
+        &self,
+        limit: u64,
+        prompt_tokens: u64,
+        now: Instant,
+    ) -> Result<(), Option<Duration>> {
+        let used = self.window_tokens();
+        if used + prompt_tokens <= limit {
+            return Ok(());
+        }
+        if prompt_tokens > limit {
+            return Err(None);
+        }
+        let mut entries = self.tokens.clone();
+        entries.sort_by_key(|(at, _)| *at);
+        let mut left = used;
+        for (at, tokens) in entries {
+            left -= tokens;
+            if left + prompt_tokens <= limit {
+                return Err(Some(
+                    RATE_WINDOW.saturating_sub(now.saturating_duration_since(at)),
+                ));
+            }
+        }
+        Err(Some(RATE_WINDOW))
+    }
+}
+
+/// Which limit refused a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    Requests,
+    Tokens {
+        limit: u64,
+        used: u64,
+        requested: u64,
+    },
 }
 
 /// What to do with one call, decided before reading its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Decision {
     Unauthorized,
-    RateLimited { retry_after_seconds: Option<u64> },
+    RateLimited {
+        limit: Limit,
+        retry_after_seconds: Option<u64>,
+    },
     Fail(StatusCode),
-    Answer { garbage: bool },
+    Answer {
+        garbage: bool,
+    },
     Scripted(String),
 }
 
@@ -204,6 +305,7 @@ impl MockAi {
         let mut state = self.state();
         state.faults = faults;
         state.admitted.clear();
+        state.tokens.clear();
         Ok(())
     }
 
@@ -219,7 +321,8 @@ impl MockAi {
     }
 
     pub fn status(&self) -> AiStatus {
-        let state = self.state();
+        let mut state = self.state();
+        state.slide(Instant::now());
         AiStatus {
             config: state.faults.clone(),
             script_remaining: state.script.len(),
@@ -229,6 +332,14 @@ impl MockAi {
                 .iter()
                 .map(|(status, count)| (status.to_string(), *count))
                 .collect(),
+            window: WindowStatus {
+                requests: state.admitted.len() as u64,
+                tokens: state.window_tokens(),
+            },
+            tokens: TokenTotals {
+                prompt: state.prompt_tokens,
+                completion: state.completion_tokens,
+            },
             answers: state
                 .answers
                 .iter()
@@ -238,14 +349,21 @@ impl MockAi {
         }
     }
 
-    /// Counts the call and decides its fate: key, script, RPM limit, error and garbage rates.
-    fn decide(&self, bearer: Option<&str>, now: Instant) -> (Decision, Duration) {
+    /// Counts the call and decides its fate: key, script, RPM and TPM limits, error and garbage
+    /// rates. `prompt_tokens` is the call's prompt as its usage will count it.
+    fn decide(
+        &self,
+        bearer: Option<&str>,
+        now: Instant,
+        prompt_tokens: u64,
+    ) -> (Decision, Duration) {
         let mut state = self.state();
         state.requests += 1;
         let latency = Duration::from_millis(state.faults.latency_ms);
         if bearer != Some(self.api_key.as_str()) {
             return (Decision::Unauthorized, latency);
         }
+        state.slide(now);
         if let Some(scripted) = state.script.pop_front() {
             let decision = match (scripted.status, scripted.content) {
                 (200, Some(content)) => Decision::Scripted(content),
@@ -254,6 +372,7 @@ impl MockAi {
                 },
                 (401, _) => Decision::Unauthorized,
                 (429, _) => Decision::RateLimited {
+                    limit: Limit::Requests,
                     retry_after_seconds: scripted.retry_after_seconds,
                 },
                 (status, _) => Decision::Fail(
@@ -261,31 +380,40 @@ impl MockAi {
                 ),
             };
             if matches!(decision, Decision::Answer { .. } | Decision::Scripted(_)) {
-                state.admitted.push_back(now);
+                state.admit(now, prompt_tokens);
             }
             return (decision, latency);
-        }
-        while state
-            .admitted
-            .front()
-            .is_some_and(|admitted| now.duration_since(*admitted) >= RATE_WINDOW)
-        {
-            state.admitted.pop_front();
         }
         if let Some(limit) = state.faults.requests_per_minute {
             if state.admitted.len() >= limit as usize {
                 let oldest = state.admitted.front().copied().unwrap_or(now);
-                let wait = RATE_WINDOW.saturating_sub(now.duration_since(oldest));
-                let retry_after_seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let wait = RATE_WINDOW.saturating_sub(now.saturating_duration_since(oldest));
                 return (
                     Decision::RateLimited {
-                        retry_after_seconds: Some(retry_after_seconds.max(1)),
+                        limit: Limit::Requests,
+                        retry_after_seconds: Some(whole_seconds(wait)),
                     },
                     latency,
                 );
             }
         }
-        state.admitted.push_back(now);
+        if let Some(limit) = state.faults.tokens_per_minute {
+            let limit = u64::from(limit);
+            if let Err(wait) = state.tokens_wait(limit, prompt_tokens, now) {
+                return (
+                    Decision::RateLimited {
+                        limit: Limit::Tokens {
+                            limit,
+                            used: state.window_tokens(),
+                            requested: prompt_tokens,
+                        },
+                        retry_after_seconds: wait.map(whole_seconds),
+                    },
+                    latency,
+                );
+            }
+        }
+        state.admit(now, prompt_tokens);
         if fastrand::f64() < state.faults.error_rate {
             return (Decision::Fail(StatusCode::INTERNAL_SERVER_ERROR), latency);
         }
@@ -293,13 +421,24 @@ impl MockAi {
         (Decision::Answer { garbage }, latency)
     }
 
-    fn record(&self, status: StatusCode, answer: Option<&'static str>) {
+    fn record(&self, status: StatusCode, completion: Option<&Completion>) {
         let mut state = self.state();
         *state.answered.entry(status.as_u16()).or_default() += 1;
-        if let Some(answer) = answer {
-            *state.answers.entry(answer).or_default() += 1;
+        if let Some(completion) = completion {
+            *state.answers.entry(completion.answer).or_default() += 1;
+            state.prompt_tokens += completion.prompt_tokens;
+            state.completion_tokens += completion.completion_tokens;
+            // The answer's tokens count against the minute from when they were answered.
+            state
+                .tokens
+                .push((Instant::now(), completion.completion_tokens));
         }
     }
+}
+
+/// A wait as `Retry-After` seconds: rounded up, at least 1.
+fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// The mock's routes, relative to its base URL (`G/_ai/v1` in the stack).
@@ -323,7 +462,15 @@ async fn chat_completions(
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim);
     let started = Instant::now();
-    let (decision, latency) = ai.decide(bearer, started);
+    // The TPM limit needs the prompt's size before the call is admitted; tokenizing is CPU
+    // work, off the runtime that proxies everything else.
+    let prepared = tokio::task::spawn_blocking(move || Prepared::read(&body))
+        .await
+        .unwrap_or_else(|_| Prepared {
+            request: Err("the mock failed to read the request".to_owned()),
+            prompt_tokens: 0,
+        });
+    let (decision, latency) = ai.decide(bearer, Instant::now(), prepared.prompt_tokens);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -335,12 +482,38 @@ async fn chat_completions(
             Some("invalid_api_key"),
         )),
         Decision::RateLimited {
+            limit,
             retry_after_seconds,
         } => {
+            let (message, kind) = match limit {
+                Limit::Requests => (
+                    "Rate limit reached for requests. Please try again later.".to_owned(),
+                    "requests",
+                ),
+                Limit::Tokens {
+                    limit, requested, ..
+                } if requested > limit => (
+                    format!(
+                        "Request too large for tokens per min (TPM): Limit {limit}, Requested {requested}."
+                    ),
+                    "tokens",
+                ),
+                Limit::Tokens {
+                    limit,
+                    used,
+                    requested,
+                } => (
+                    format!(
+                        "Rate limit reached for tokens per min (TPM): Limit {limit}, Used {used}, Requested {requested}. Please try again in {}s.",
+                        retry_after_seconds.unwrap_or(1)
+                    ),
+                    "tokens",
+                ),
+            };
             let mut response = openai_error(
                 StatusCode::TOO_MANY_REQUESTS,
-                "Rate limit reached for requests. Please try again later.",
-                "requests",
+                &message,
+                kind,
                 Some("rate_limit_exceeded"),
             );
             if let Some(seconds) = retry_after_seconds {
@@ -365,7 +538,7 @@ async fn chat_completions(
         Decision::Answer { garbage } => {
             answer_with(
                 &ai,
-                body,
+                prepared,
                 if garbage {
                     Reply::Garbage
                 } else {
@@ -374,18 +547,19 @@ async fn chat_completions(
             )
             .await
         }
-        Decision::Scripted(content) => answer_with(&ai, body, Reply::Scripted(content)).await,
+        Decision::Scripted(content) => answer_with(&ai, prepared, Reply::Scripted(content)).await,
     };
-    let (mut response, answer) = match response {
+    let (mut response, completion) = match response {
         Answered::Plain(response) => (response, None),
-        Answered::Completion(response, answer) => (response, Some(answer)),
+        Answered::Completion(response, completion) => (response, Some(completion)),
     };
     let status = response.status();
-    ai.record(status, answer);
-    if let Some(answer) = answer {
-        response
-            .headers_mut()
-            .insert("x-narratix-mock-answer", HeaderValue::from_static(answer));
+    ai.record(status, completion.as_ref());
+    if let Some(completion) = completion {
+        response.headers_mut().insert(
+            "x-narratix-mock-answer",
+            HeaderValue::from_static(completion.answer),
+        );
     }
     tracing::debug!(
         status = status.as_u16(),
@@ -400,10 +574,45 @@ fn openai_error(status: StatusCode, message: &str, kind: &str, code: Option<&str
     (status, axum::Json(body)).into_response()
 }
 
-/// A call's response, and for a 200 where its content came from.
+/// A call's response, and for a 200 what it answered.
 enum Answered {
     Plain(Response),
-    Completion(Response, &'static str),
+    Completion(Response, Completion),
+}
+
+/// A 200's content source (`truth`, `ownMethod`, `scripted` or `garbage`) and its usage.
+struct Completion {
+    answer: &'static str,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+}
+
+/// A call's body as read before it is decided: the request (or why it cannot be answered) and
+/// its prompt tokens as its usage counts them (0 when it cannot be read).
+struct Prepared {
+    request: Result<Json, String>,
+    prompt_tokens: u64,
+}
+
+impl Prepared {
+    fn read(body: &[u8]) -> Prepared {
+        match serde_json::from_slice::<Json>(body) {
+            Ok(request) => {
+                let prompt_tokens = request
+                    .get("messages")
+                    .and_then(Json::as_array)
+                    .map_or(0, |messages| prompt_tokens(messages));
+                Prepared {
+                    request: Ok(request),
+                    prompt_tokens,
+                }
+            }
+            Err(_) => Prepared {
+                request: Err("the body is not JSON".to_owned()),
+                prompt_tokens: 0,
+            },
+        }
+    }
 }
 
 /// What a 200 carries.
@@ -416,20 +625,21 @@ enum Reply {
     Scripted(String),
 }
 
-async fn answer_with(ai: &Arc<MockAi>, body: Bytes, reply: Reply) -> Answered {
+async fn answer_with(ai: &Arc<MockAi>, prepared: Prepared, reply: Reply) -> Answered {
     let truth = ai.truth.clone();
     // Matching and tokenizing are CPU work: off the runtime that proxies everything else.
     let answered = tokio::task::spawn_blocking(move || {
-        serde_json::from_slice::<Json>(&body)
-            .map_err(|_| "the body is not JSON".to_owned())
-            .and_then(|request| complete(&truth, &request, reply))
+        let prompt_tokens = prepared.prompt_tokens;
+        prepared
+            .request
+            .and_then(|request| complete(&truth, &request, prompt_tokens, reply))
     })
     .await
     .unwrap_or_else(|_| Err("the mock failed to compute the answer".to_owned()));
     match answered {
-        Ok((completion, answer)) => Answered::Completion(
-            (StatusCode::OK, axum::Json(completion)).into_response(),
-            answer,
+        Ok((body, completion)) => Answered::Completion(
+            (StatusCode::OK, axum::Json(body)).into_response(),
+            completion,
         ),
         Err(problem) => Answered::Plain(openai_error(
             StatusCode::BAD_REQUEST,
@@ -440,9 +650,14 @@ async fn answer_with(ai: &Arc<MockAi>, body: Bytes, reply: Reply) -> Answered {
     }
 }
 
-/// The chat completion for a request of the labeler's protocol, and where its content came
-/// from (`truth`, `ownMethod`, `scripted` or `garbage`).
-fn complete(truth: &Truth, request: &Json, reply: Reply) -> Result<(Json, &'static str), String> {
+/// The chat completion for a request of the labeler's protocol (whose prompt counts
+/// `prompt_tokens`), where its content came from and its usage.
+fn complete(
+    truth: &Truth,
+    request: &Json,
+    prompt_tokens: u64,
+    reply: Reply,
+) -> Result<(Json, Completion), String> {
     let messages = request
         .get("messages")
         .and_then(Json::as_array)
@@ -474,7 +689,6 @@ fn complete(truth: &Truth, request: &Json, reply: Reply) -> Result<(Json, &'stat
             }
         }
     };
-    let prompt_tokens = prompt_tokens(messages);
     let completion_tokens = tokens(&content);
     let created = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -503,7 +717,11 @@ fn complete(truth: &Truth, request: &Json, reply: Reply) -> Result<(Json, &'stat
             },
             "system_fingerprint": "narratix-local-mock",
         }),
-        answer,
+        Completion {
+            answer,
+            prompt_tokens,
+            completion_tokens,
+        },
     ))
 }
 
@@ -825,9 +1043,159 @@ mod tests {
         // The window slides: a call a minute after the first is admitted again.
         let later = Instant::now() + RATE_WINDOW;
         assert_eq!(
-            ai.decide(Some(KEY), later).0,
+            ai.decide(Some(KEY), later, 0).0,
             Decision::Answer { garbage: false }
         );
+    }
+
+    #[tokio::test]
+    async fn the_tokens_per_minute_limit_counts_prompts_and_answers_until_the_window_frees() {
+        let ai = mock();
+        let base_url = serve(ai.clone()).await;
+        let labeler = labeler(&base_url, KEY, false, OpenAiJsonMode::JsonSchema);
+        // One call measured without a limit: what a call of this letter costs.
+        let first = labeler.label(LETTER).await.expect("no limit yet");
+        assert_eq!(first.usage.calls, 1);
+        let per_call = first.usage.input_tokens + first.usage.output_tokens;
+        let status = ai.status();
+        assert_eq!(
+            (status.tokens.prompt, status.tokens.completion),
+            (first.usage.input_tokens, first.usage.output_tokens),
+            "the totals are the usage the mock answered"
+        );
+        assert_eq!(status.window.tokens, per_call);
+        // Room for two such calls and a half: the third prompt does not fit.
+        let limit = per_call * 5 / 2;
+        ai.set_faults(AiFaults {
+            tokens_per_minute: Some(u32::try_from(limit).expect("a small limit")),
+            ..AiFaults::default()
+        })
+        .expect("valid faults");
+        assert!(labeler.label(LETTER).await.is_ok());
+        assert!(labeler.label(LETTER).await.is_ok());
+        let window = ai.status().window;
+        assert_eq!((window.requests, window.tokens), (2, 2 * per_call));
+        match labeler.label(LETTER).await {
+            Err(LabelError::RateLimited {
+                retry_after: Some(wait),
+            }) => assert!(
+                (Duration::from_secs(59)..=Duration::from_secs(60)).contains(&wait),
+                "{wait:?}"
+            ),
+            other => panic!("expected a 429 with Retry-After, got {other:?}"),
+        }
+        // The refusal is OpenAI's: its code, and a message that names tokens.
+        // A prompt larger than one call's (so over what is left) but under the limit.
+        let mut document = String::new();
+        while tokens(&document) <= per_call {
+            document.push_str(LETTER);
+        }
+        let response = reqwest::Client::new()
+            .post(format!("{base_url}/chat/completions"))
+            .bearer_auth(KEY)
+            .json(&json!({"model": MOCK_MODEL, "messages": [
+                {"role": "system", "content": "split"},
+                {"role": "user", "content": document},
+            ]}))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+        let body: Json = response.json().await.expect("a JSON body");
+        assert_eq!(body["error"]["code"], "rate_limit_exceeded");
+        assert_eq!(body["error"]["type"], "tokens");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("tokens per min (TPM)"), "{message}");
+        assert!(message.contains(&format!("Limit {limit}")), "{message}");
+        assert_eq!(ai.status().answered.get("429"), Some(&2));
+        assert_eq!(
+            ai.status().window.requests,
+            2,
+            "a refused call takes nothing"
+        );
+        // The window slides: a minute later the prompt fits again.
+        let later = Instant::now() + RATE_WINDOW;
+        assert_eq!(
+            ai.decide(Some(KEY), later, first.usage.input_tokens).0,
+            Decision::Answer { garbage: false }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_prompt_over_the_tokens_limit_never_fits_and_scripts_still_answer() {
+        let ai = mock();
+        let base_url = serve(ai.clone()).await;
+        ai.set_faults(AiFaults {
+            tokens_per_minute: Some(10),
+            ..AiFaults::default()
+        })
+        .expect("valid faults");
+        let labeler = labeler(&base_url, KEY, false, OpenAiJsonMode::JsonSchema);
+        // No wait would help: 429 without Retry-After.
+        assert!(matches!(
+            labeler.label(LETTER).await,
+            Err(LabelError::RateLimited { retry_after: None })
+        ));
+        ai.set_script(AiScript {
+            responses: vec![ScriptedResponse {
+                status: 200,
+                content: Some(r#"{"pairs":[{"q":[5,5],"a":[6,7],"c":"VALUES"}]}"#.into()),
+                ..ScriptedResponse::default()
+            }],
+        })
+        .expect("a valid script");
+        let labeled = labeler.label(LETTER).await.expect("the script answers");
+        assert_eq!(labeled.pairs.len(), 1);
+        let status = ai.status();
+        assert_eq!(status.answers.get("scripted"), Some(&1));
+        assert!(
+            status.window.tokens > 10,
+            "a scripted answer counts its tokens: {:?}",
+            status.window
+        );
+    }
+
+    #[test]
+    fn the_tokens_wait_is_until_enough_of_the_window_frees() {
+        let start = Instant::now();
+        let at = |seconds: u64| start + Duration::from_secs(seconds);
+        let mut state = MockState {
+            tokens: vec![(at(0), 100), (at(20), 100), (at(10), 100)],
+            ..MockState::default()
+        };
+        let now = at(30);
+        state.slide(now);
+        assert_eq!(state.window_tokens(), 300);
+        // 150 more need the two oldest gone: the one counted at 10 s leaves at 70 s.
+        assert_eq!(
+            state.tokens_wait(300, 150, now),
+            Err(Some(Duration::from_secs(40)))
+        );
+        assert_eq!(
+            state.tokens_wait(300, 50, now),
+            Err(Some(Duration::from_secs(30)))
+        );
+        assert_eq!(state.tokens_wait(350, 50, now), Ok(()));
+        assert_eq!(state.tokens_wait(300, 301, now), Err(None));
+        // Past a minute an entry no longer counts.
+        state.slide(at(75));
+        assert_eq!(state.window_tokens(), 100);
+    }
+
+    #[test]
+    fn limits_are_at_least_one_or_null() {
+        let faults: AiFaults =
+            serde_json::from_str(r#"{"requestsPerMinute": 60, "tokensPerMinute": 30000}"#)
+                .expect("faults");
+        assert_eq!(faults.tokens_per_minute, Some(30_000));
+        faults.validate().expect("valid");
+        let zero: AiFaults = serde_json::from_str(r#"{"tokensPerMinute": 0}"#).expect("faults");
+        assert!(zero
+            .validate()
+            .is_err_and(|problem| problem.contains("tokensPerMinute")));
+        let none: AiFaults = serde_json::from_str(r#"{"tokensPerMinute": null}"#).expect("faults");
+        assert_eq!(none, AiFaults::default());
     }
 
     #[test]
