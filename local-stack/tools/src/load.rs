@@ -28,6 +28,9 @@ use narratix_local_emulator::{up, Manifest, StackConfig};
 
 /// Jobs prepared (created, uploaded, subscribed) at once.
 const PREPARE_AT_ONCE: usize = 8;
+/// Starts in flight at once: as fast as the API accepts them, without queueing so many behind
+/// one another in the emulator that the last ones time out on the client.
+const START_AT_ONCE: usize = 8;
 /// Jobs read back at once at the end.
 const READ_AT_ONCE: usize = 8;
 /// How long the sockets stay open after the last first final notice, to catch duplicates.
@@ -514,7 +517,7 @@ async fn load(
     );
     let first_start = Instant::now();
     let deadline = tokio::time::Instant::now() + timeout;
-    let started = futures_util::future::join_all(starts.iter().map(|(index, user, job_id)| {
+    let started = futures_util::stream::iter(starts.iter().map(|(index, user, job_id)| {
         let retries = retries.clone();
         async move {
             let requested = Instant::now();
@@ -522,6 +525,8 @@ async fn load(
             Ok::<_, ClientError>((*index, requested, Instant::now()))
         }
     }))
+    .buffer_unordered(START_AT_ONCE)
+    .collect::<Vec<_>>()
     .await
     .into_iter()
     .collect::<Result<Vec<_>, _>>()?;
@@ -665,7 +670,8 @@ async fn prepare(
     })
 }
 
-/// `call` again (after a second) while the API answers 429 or 503, up to [`API_ATTEMPTS`].
+/// `call` again (after a second) while the API answers 429 or 503 or the request itself
+/// failed (a start is idempotent: a repeated start runs one execution), up to [`API_ATTEMPTS`].
 async fn with_retries<T, F, Fut>(retries: &Mutex<u32>, mut call: F) -> Result<T, ClientError>
 where
     F: FnMut() -> Fut,
@@ -674,7 +680,11 @@ where
     let mut attempt = 1;
     loop {
         match call().await {
-            Err(error) if attempt < API_ATTEMPTS && matches!(error.status(), Some(429 | 503)) => {
+            Err(error)
+                if attempt < API_ATTEMPTS
+                    && (matches!(error.status(), Some(429 | 503))
+                        || matches!(error, ClientError::Http { .. })) =>
+            {
                 attempt += 1;
                 *retries
                     .lock()
