@@ -5,7 +5,7 @@
 //! workers each get a slot of their own.
 
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use narratix_domain::rate::{
@@ -13,7 +13,7 @@ use narratix_domain::rate::{
     REPAIR_MAX_WAIT,
 };
 use narratix_store::ports::RateScheduleStore;
-use narratix_store::StoreError;
+use narratix_store::{Moment, StoreError};
 use tracing::{info, warn};
 
 /// The wait before the next try when the schedule cannot be read or written.
@@ -21,12 +21,14 @@ pub const SCHEDULE_UNAVAILABLE_WAIT: Duration = Duration::from_secs(5);
 /// Conditional writes tried before giving up on one change (concurrent workers).
 const WRITE_ATTEMPTS: usize = 16;
 
-/// Milliseconds since the Unix epoch, now.
+/// Milliseconds since the Unix epoch, now (the schedule's clock).
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    Moment::now().epoch_millis()
+}
+
+/// How long from now until `instant` (ms since the epoch); zero once it has passed.
+pub fn until(instant: i64) -> Duration {
+    Duration::from_millis(u64::try_from(instant - now_ms()).unwrap_or(0))
 }
 
 /// The fleet's shared schedule.
@@ -41,17 +43,6 @@ impl Governor {
             store: Box::new(store),
             limits,
         }
-    }
-
-    pub fn limits(&self) -> &RateLimits {
-        &self.limits
-    }
-
-    /// Reserves the earliest slot for a call of `tokens`.
-    pub async fn reserve(&self, tokens: u64) -> Result<i64, StoreError> {
-        let limits = self.limits;
-        self.change(move |schedule, now| schedule.reserve(&limits, tokens, now))
-            .await
     }
 
     /// Reserves the earliest slot unless it is beyond the longest backlog (`Err(slot)`: not
@@ -176,7 +167,7 @@ impl CallGate for GovernedCalls<'_> {
             Ok(Err(too_far)) => {
                 self.hold(Some(Held::BacklogTooLong(too_far)));
                 return Err(Deferred {
-                    wait: Duration::from_millis(u64::try_from(too_far - now_ms()).unwrap_or(0)),
+                    wait: until(too_far),
                 });
             }
             Err(error) => {
@@ -186,7 +177,7 @@ impl CallGate for GovernedCalls<'_> {
                 });
             }
         };
-        let wait = Duration::from_millis(u64::try_from(slot - now_ms()).unwrap_or(0));
+        let wait = until(slot);
         let most = if call.repair {
             REPAIR_MAX_WAIT
         } else {

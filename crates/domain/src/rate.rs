@@ -233,7 +233,8 @@ fn interval_ms(per_minute: f64, units: u64) -> i64 {
     (units as f64 * 60_000.0 / per_minute.max(f64::MIN_POSITIVE)).ceil() as i64
 }
 
-fn millis(duration: Duration) -> i64 {
+/// A duration in whole milliseconds, as the schedule counts time.
+pub fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 

@@ -39,6 +39,18 @@ fn reply(content: &str) -> ResponseTemplate {
     }))
 }
 
+/// Labels `text` with `gate` admitting the calls, by `deadline`.
+async fn through(
+    labeler: &Labeler,
+    text: &str,
+    gate: &dyn CallGate,
+    deadline: Option<Instant>,
+) -> Result<narratix_label::Labeled, LabelError> {
+    labeler
+        .label_within(text, CallBudget { gate, deadline })
+        .await
+}
+
 /// Records what it is asked and told; holds every call back when `defer` is set.
 #[derive(Default)]
 struct RecordingGate {
@@ -72,14 +84,7 @@ async fn the_ask_and_the_repair_are_each_admitted_with_their_size_and_settled_wi
     let labeler = Labeler::new(config(&server)).expect("labeler");
     let gate = RecordingGate::default();
     let text = document();
-    let error = labeler
-        .label_within(
-            &text,
-            CallBudget {
-                gate: &gate,
-                deadline: None,
-            },
-        )
+    let error = through(&labeler, &text, &gate, None)
         .await
         .expect_err("garbage twice");
     assert!(matches!(error, LabelError::InvalidResponse(_)), "{error}");
@@ -118,14 +123,7 @@ async fn a_held_back_call_never_reaches_the_provider() {
         defer: Some(Duration::from_secs(42)),
         ..RecordingGate::default()
     };
-    let error = labeler
-        .label_within(
-            &document(),
-            CallBudget {
-                gate: &gate,
-                deadline: None,
-            },
-        )
+    let error = through(&labeler, &document(), &gate, None)
         .await
         .expect_err("deferred");
     assert!(
@@ -144,14 +142,7 @@ async fn a_429_is_settled_as_throttled_with_its_retry_after() {
         .await;
     let labeler = Labeler::new(config(&server)).expect("labeler");
     let gate = RecordingGate::default();
-    let error = labeler
-        .label_within(
-            &document(),
-            CallBudget {
-                gate: &gate,
-                deadline: None,
-            },
-        )
+    let error = through(&labeler, &document(), &gate, None)
         .await
         .expect_err("429");
     assert!(matches!(error, LabelError::RateLimited { .. }), "{error}");
@@ -170,16 +161,14 @@ async fn the_deadline_bounds_a_slow_provider_below_its_configured_timeout() {
         .await;
     let labeler = Labeler::new(config(&server)).expect("labeler");
     let started = Instant::now();
-    let error = labeler
-        .label_within(
-            &document(),
-            CallBudget {
-                gate: &narratix_label::Ungated,
-                deadline: Some(started + Duration::from_millis(1_500)),
-            },
-        )
-        .await
-        .expect_err("timed out");
+    let error = through(
+        &labeler,
+        &document(),
+        &narratix_label::Ungated,
+        Some(started + Duration::from_millis(1_500)),
+    )
+    .await
+    .expect_err("timed out");
     assert!(matches!(error, LabelError::Timeout(_)), "{error}");
     assert_eq!(error.kind().name(), "Label.Timeout");
     assert!(
@@ -198,15 +187,13 @@ async fn no_call_starts_when_the_deadline_leaves_no_time() {
         .mount(&server)
         .await;
     let labeler = Labeler::new(config(&server)).expect("labeler");
-    let error = labeler
-        .label_within(
-            &document(),
-            CallBudget {
-                gate: &narratix_label::Ungated,
-                deadline: Some(Instant::now() + Duration::from_millis(200)),
-            },
-        )
-        .await
-        .expect_err("no time");
+    let error = through(
+        &labeler,
+        &document(),
+        &narratix_label::Ungated,
+        Some(Instant::now() + Duration::from_millis(200)),
+    )
+    .await
+    .expect_err("no time");
     assert!(matches!(error, LabelError::DeadlineReached), "{error}");
 }

@@ -27,6 +27,10 @@ impl Moment {
         }
     }
 
+    pub fn epoch_millis(&self) -> i64 {
+        self.epoch_millis
+    }
+
     pub fn epoch_seconds(&self) -> i64 {
         self.epoch_millis.div_euclid(1000)
     }

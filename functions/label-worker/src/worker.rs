@@ -33,7 +33,8 @@ use narratix_app::labeling::{FileLabeling, TextLabeler};
 use narratix_domain::lambda::catch_panics;
 use narratix_domain::messages::{LabelMessage, LabelTaskOutput, UnreadableLabelMessage};
 use narratix_domain::rate::{
-    CallGate, Ungated, DEFAULT_THROTTLE_WAIT, FIRST_CALL_MAX_WAIT, MAX_BACKLOG, MAX_HANDBACK_DELAY,
+    millis, CallGate, Ungated, DEFAULT_THROTTLE_WAIT, FIRST_CALL_MAX_WAIT, MAX_BACKLOG,
+    MAX_HANDBACK_DELAY,
 };
 use narratix_domain::{error_chain, ErrorKind, WireError};
 use narratix_store::ports::{
@@ -283,8 +284,4 @@ where
             }
         }
     }
-}
-
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }

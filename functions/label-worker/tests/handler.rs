@@ -352,6 +352,15 @@ fn task_body(token: &str, file_id: &str, text_key: &str) -> String {
         .to_string()
 }
 
+/// A message handed back by a worker, carrying its reserved slot.
+fn reserved_body(slot: i64) -> String {
+    serde_json::json!({
+        "taskToken": "tok-1", "jobId": "job-1", "fileId": "f1", "textKey": TEXT_KEY,
+        "reservedAt": slot,
+    })
+    .to_string()
+}
+
 fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
     let mut event = SqsEvent::default();
     event.records = messages;
@@ -848,11 +857,7 @@ async fn a_message_back_for_its_slot_is_labeled_without_a_new_reservation() {
     let schedule = busy_schedule(600_000).await;
     let queue = RecordingQueue::default();
     let slot = now_ms() + 300;
-    let body = serde_json::json!({
-        "taskToken": "tok-1", "jobId": "job-1", "fileId": "f1", "textKey": TEXT_KEY,
-        "reservedAt": slot,
-    })
-    .to_string();
+    let body = reserved_body(slot);
     let disposition = paced_worker(&fixture, &schedule, &queue)
         .handle_message(&message("m1", Some(&body)), None)
         .await;
@@ -874,11 +879,7 @@ async fn a_message_back_early_goes_round_again_without_labeling() {
     let queue = RecordingQueue::default();
     // A backlog longer than one trip (SQS delays at most 900 s; the worker 600 s).
     let slot = now_ms() + 1_000_000;
-    let body = serde_json::json!({
-        "taskToken": "tok-1", "jobId": "job-1", "fileId": "f1", "textKey": TEXT_KEY,
-        "reservedAt": slot,
-    })
-    .to_string();
+    let body = reserved_body(slot);
     paced_worker(&fixture, &schedule, &queue)
         .handle_message(&message("m1", Some(&body)), None)
         .await;
@@ -958,7 +959,13 @@ async fn concurrent_workers_get_slots_a_pace_apart() {
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let governor = Arc::clone(&governor);
-            tokio::spawn(async move { governor.reserve(100).await.expect("slot") })
+            tokio::spawn(async move {
+                governor
+                    .reserve_within_backlog(100)
+                    .await
+                    .expect("schedule")
+                    .expect("a slot within the backlog")
+            })
         })
         .collect();
     let mut slots = Vec::new();
