@@ -8,6 +8,10 @@
    the GIL with moto's own request handling, and it was most of the time of each DynamoDB and
    Lambda task. botocore clients are thread-safe; building them is not, hence the lock.
    NARRATIX_MOTO_CLIENT_CACHE=0 turns this off (to measure it).
+3. A retried `.waitForTaskToken` task gets a new task token, as in AWS: moto makes the token
+   once per state entry, so a retry reused the first attempt's token and its callback endpoint,
+   which still held the failure just reported — the retry "failed" at once with the same error,
+   and the worker's answer for the fresh message met a task that no longer waited.
 """
 import importlib
 import os
@@ -31,6 +35,28 @@ def send_task_failure(self):
 StepFunctionResponse.send_task_failure = send_task_failure
 
 PARSER = "moto.stepfunctions.parser.asl"
+
+callback_module = importlib.import_module(
+    PARSER + ".component.state.exec.state_task.service.state_task_service_callback"
+)
+StateTaskServiceCallback = callback_module.StateTaskServiceCallback
+first_attempt_execution = StateTaskServiceCallback._eval_execution
+
+
+def eval_execution_with_a_token_per_attempt(self, env):
+    context = env.states.context_object
+    retry_count = context.context_object_data.get("State", {}).get("RetryCount", 0)
+    if (
+        retry_count > 0
+        and self._is_integration_pattern()
+        and callback_module.ResourceCondition.WaitForTaskToken
+        in self._supported_integration_patterns
+    ):
+        env.callback_pool_manager.add(context.update_task_token())
+    return first_attempt_execution(self, env)
+
+
+StateTaskServiceCallback._eval_execution = eval_execution_with_a_token_per_attempt
 CLIENT_USERS = [
     "component.state.exec.state_task.lambda_eval_utils",
     "component.state.exec.state_task.service.state_task_service_dynamodb",
