@@ -63,6 +63,10 @@ wire_errors! {
     LabelUpstream => "Label.Upstream", Patient;
     /// The AI provider did not answer within the client timeout.
     LabelTimeout => "Label.Timeout", Once;
+    /// The label worker failed on the file's message on every delivery (crashed, ran out of
+    /// time), so the queue dead-lettered it. A failure of the system rather than of the file or
+    /// the provider: never retried, as a fresh message would most likely meet the same end.
+    LabelUndeliverable => "Label.Undeliverable", Never;
     /// The model's output was unusable even after one repair request.
     LabelInvalidResponse => "Label.InvalidResponse", Once;
     /// The AI provider rejected the credentials (401/403).
@@ -204,6 +208,7 @@ mod tests {
         assert_eq!(LabelInvalidResponse.retry_class(), RetryClass::Once);
         assert_eq!(LabelAuth.retry_class(), RetryClass::Never);
         assert_eq!(LabelEmpty.retry_class(), RetryClass::Never);
+        assert_eq!(LabelUndeliverable.retry_class(), RetryClass::Never);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! on it on every delivery (crashed, ran out of time): the state machine is still waiting on
 //! its task token, so this fails that task now instead of at the heartbeat timeout.
 //!
-//! The error is `Label.Timeout` — the label step did not answer in time — which the state
-//! machine retries once (a fresh message) and then records as the file's failure.
+//! The error is `Label.Undeliverable`: the worker failed on the message on every delivery
+//! (the queue's `maxReceiveCount`), so the state machine records it as the file's failure and
+//! does not queue the file again — a fresh message would most likely meet the same end.
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use narratix_domain::messages::{LabelMessage, UnreadableLabelMessage};
@@ -12,7 +13,7 @@ use narratix_store::ports::TaskCallbacks;
 use narratix_store::StoreError;
 
 /// The error the waiting task fails with.
-pub const DEAD_LETTER_ERROR: ErrorKind = ErrorKind::LabelTimeout;
+pub const DEAD_LETTER_ERROR: ErrorKind = ErrorKind::LabelUndeliverable;
 
 /// Fails the task of every dead letter; reports the ones to retry (Step Functions
 /// unreachable) as batch item failures. A message without a readable token is logged and
@@ -128,14 +129,14 @@ mod tests {
         r#"{"taskToken":"tok-1","jobId":"job-1","fileId":"f2","textKey":"text/job-1/f2.txt"}"#;
 
     #[tokio::test]
-    async fn fails_the_waiting_task_with_label_timeout() {
+    async fn fails_the_waiting_task_with_label_undeliverable() {
         let recorder = Recorder::default();
         let response = handle(&recorder, event(&[BODY])).await.expect("handled");
         assert!(response.batch_item_failures.is_empty());
         let failed = recorder.failed.lock().expect("lock").clone();
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].0, "tok-1");
-        assert_eq!(failed[0].1.name(), "Label.Timeout");
+        assert_eq!(failed[0].1.name(), "Label.Undeliverable");
         assert!(failed[0].1.cause.contains("f2"));
     }
 

@@ -60,6 +60,7 @@ export const PIPELINE_ERRORS = {
   "Label.Timeout": "분석 서비스의 응답이 너무 늦었습니다. 잠시 뒤 다시 시도해 주세요.",
   "Label.InvalidResponse":
     "문항과 답변을 나누지 못했습니다. 문항 번호나 제목이 드러나게 정리해 다시 올려 주세요.",
+  "Label.Undeliverable": "이 파일을 분석하는 중에 서비스 오류가 반복되었습니다. 잠시 뒤 다시 시도해 주세요.",
   "Label.Auth": "서비스 설정 문제로 분석하지 못했습니다. 운영자에게 알려 주세요.",
   "Label.Empty": "분석할 글이 없습니다. 내용이 있는 자기소개서를 올려 주세요.",
   "Storage.Unavailable": "저장소에 일시적인 문제가 있었습니다. 다시 시도해 주세요.",
