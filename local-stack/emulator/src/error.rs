@@ -21,6 +21,14 @@ pub enum LocalError {
     Http(String),
     #[error("configuration: {0}")]
     Config(String),
+    /// The Lambda service refused the invocation (an injected throttle): the Invoke API
+    /// answers `status` with `error_type`, and the function does not run.
+    #[error("{error_type} ({status}): {message}")]
+    Refused {
+        status: u16,
+        error_type: String,
+        message: String,
+    },
 }
 
 impl LocalError {

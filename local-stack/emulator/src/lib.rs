@@ -27,4 +27,4 @@ pub use error::LocalError;
 pub use gateway::lambda::FailNext;
 pub use mock_ai::{AiFaults, AiScript, AiStatus, ScriptedResponse};
 pub use provision::Clients;
-pub use stack::{up, AiMode, Manifest, RunningStack, StackConfig};
+pub use stack::{up, AiMode, Manifest, PropertyOverride, RunningStack, StackConfig};

@@ -52,11 +52,13 @@ impl Clients {
 }
 
 /// Provisions every supported resource; returns the actual queue URLs by logical id.
+/// `execution_timeout_seconds` replaces the state machines' `TimeoutSeconds` (local only).
 pub async fn provision(
     template: &Template,
     layout: &Layout<'_>,
     template_dir: &Path,
     clients: &Clients,
+    execution_timeout_seconds: Option<u64>,
 ) -> Result<BTreeMap<String, String>, LocalError> {
     let resolver = &layout.resolver;
     for (id, resource) in template.of_kind("AWS::S3::Bucket") {
@@ -119,6 +121,7 @@ pub async fn provision(
             &names.attributes["Name"],
             &properties,
             template_dir,
+            execution_timeout_seconds,
             &clients.sfn,
         )
         .await?;
@@ -292,6 +295,7 @@ async fn create_state_machine(
     name: &str,
     properties: &Json,
     template_dir: &Path,
+    execution_timeout_seconds: Option<u64>,
     sfn: &aws_sdk_sfn::Client,
 ) -> Result<(), LocalError> {
     let definition = match (
@@ -317,8 +321,17 @@ async fn create_state_machine(
                 .collect()
         })
         .unwrap_or_default();
-    let definition = crate::template::substitute_definition(&definition, &substitutions)
+    let mut definition = crate::template::substitute_definition(&definition, &substitutions)
         .map_err(|error| LocalError::provision(id, error))?;
+    if let Some(seconds) = execution_timeout_seconds {
+        definition =
+            with_timeout(&definition, seconds).map_err(|error| LocalError::provision(id, error))?;
+        tracing::info!(
+            resource = id,
+            seconds,
+            "local override of the execution timeout"
+        );
+    }
     let kind = properties
         .get("Type")
         .and_then(Json::as_str)
@@ -333,6 +346,17 @@ async fn create_state_machine(
         .map_err(|error| LocalError::provision(id, aws_message(&error)))?;
     tracing::info!(resource = id, state_machine = name, "state machine created");
     Ok(())
+}
+
+/// The definition with its top-level `TimeoutSeconds` set to `seconds`.
+fn with_timeout(definition: &str, seconds: u64) -> Result<String, String> {
+    let mut parsed: Json =
+        serde_json::from_str(definition).map_err(|error| format!("the definition: {error}"))?;
+    let machine = parsed
+        .as_object_mut()
+        .ok_or("the definition is not a JSON object")?;
+    machine.insert("TimeoutSeconds".to_owned(), Json::from(seconds));
+    Ok(parsed.to_string())
 }
 
 /// A bucket's `CorsConfiguration` as the S3 API takes it.
@@ -383,4 +407,20 @@ where
         source = cause.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_execution_timeout_override_replaces_the_definitions() {
+        let definition = r#"{"StartAt":"A","TimeoutSeconds":7200,"States":{}}"#;
+        let changed: Json =
+            serde_json::from_str(&with_timeout(definition, 30).expect("a definition"))
+                .expect("JSON");
+        assert_eq!(changed["TimeoutSeconds"], 30);
+        assert_eq!(changed["StartAt"], "A");
+        assert!(with_timeout("[]", 30).is_err());
+    }
 }

@@ -64,6 +64,30 @@ pub struct StackConfig {
     /// Template parameter overrides (`--parameter Name=Value`), e.g. higher quotas for a
     /// fuzzer; they win over the template's defaults and the local ones.
     pub parameters: BTreeMap<String, String>,
+    /// Resource properties set for this stack only, for tests that cannot wait for the
+    /// deployed values (a queue's 6-minute visibility timeout, the reaper's 2-hour job
+    /// timeout); see [`PropertyOverride`].
+    pub property_overrides: Vec<PropertyOverride>,
+    /// The state machine's `TimeoutSeconds`, for this stack only.
+    pub execution_timeout_seconds: Option<u64>,
+}
+
+/// One resource property set locally: `path` below the resource's `Properties`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyOverride {
+    pub resource: String,
+    pub path: String,
+    pub value: String,
+}
+
+impl PropertyOverride {
+    pub fn new(resource: &str, path: &str, value: impl ToString) -> Self {
+        Self {
+            resource: resource.to_owned(),
+            path: path.to_owned(),
+            value: value.to_string(),
+        }
+    }
 }
 
 impl StackConfig {
@@ -80,6 +104,8 @@ impl StackConfig {
             ai: AiMode::default(),
             faults: None,
             parameters: BTreeMap::new(),
+            property_overrides: Vec::new(),
+            execution_timeout_seconds: None,
         }
     }
 }
@@ -171,7 +197,11 @@ fn parameter_overrides(
 pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
     let started = Instant::now();
     let template_path = config.root.join("template.yaml");
-    let template = Template::load(&template_path)?;
+    let mut template = Template::load(&template_path)?;
+    for local in &config.property_overrides {
+        template.override_property(&local.resource, &local.path, &local.value)?;
+        tracing::info!(resource = %local.resource, path = %local.path, value = %local.value, "local override");
+    }
     let endpoints = Endpoints {
         region: config.region.clone(),
         gateway_port: config.gateway_port,
@@ -240,76 +270,82 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
         start_function_emulator(config, &layout.functions, &logs)?,
     ];
     let mut tasks = Vec::new();
-    let outcome = async {
-        wait_ready(&http, "moto", &format!("{moto_url}/moto-api/")).await?;
-        enable_state_machine_execution(&http, &moto_url).await?;
-        // Any HTTP request to the emulator is an invocation: readiness is its port accepting.
-        wait_listening("function emulator", config.lambda_port).await?;
-        tasks.extend(start_functions(config, &layout, &lambda_url, &logs));
+    let outcome =
+        async {
+            wait_ready(&http, "moto", &format!("{moto_url}/moto-api/")).await?;
+            enable_state_machine_execution(&http, &moto_url).await?;
+            // Any HTTP request to the emulator is an invocation: readiness is its port accepting.
+            wait_listening("function emulator", config.lambda_port).await?;
+            tasks.extend(start_functions(config, &layout, &lambda_url, &logs));
 
-        let functions = Arc::new(Functions::new(
-            lambda_url.clone(),
-            http.clone(),
-            function_names(&layout),
-        ));
-        let state = GatewayState {
-            functions: functions.clone(),
-            moto: Arc::new(MotoProxy {
-                base_url: moto_url.clone(),
-                http: http.clone(),
-                s3_access: S3Access::new(
-                    layout
-                        .functions
-                        .iter()
-                        .map(|function| (access_key_id(&function.name), function.listing.clone())),
-                ),
-            }),
-            http_api: http_api.clone(),
-            websocket: websocket.clone(),
-            ai: ai.clone(),
-            web: web.clone(),
-            schedules: Arc::new(schedules(&layout)),
-            region: config.region.clone(),
-        };
-        faults.apply(&ai, &functions)?;
-        tasks.push(tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, gateway::router(state)).await {
-                tracing::error!(%error, "gateway stopped");
+            let functions = Arc::new(Functions::new(
+                lambda_url.clone(),
+                http.clone(),
+                function_names(&layout),
+            ));
+            let state =
+                GatewayState {
+                    functions: functions.clone(),
+                    moto: Arc::new(MotoProxy {
+                        base_url: moto_url.clone(),
+                        http: http.clone(),
+                        s3_access: S3Access::new(layout.functions.iter().map(|function| {
+                            (access_key_id(&function.name), function.listing.clone())
+                        })),
+                    }),
+                    http_api: http_api.clone(),
+                    websocket: websocket.clone(),
+                    ai: ai.clone(),
+                    web: web.clone(),
+                    schedules: Arc::new(schedules(&layout)),
+                    region: config.region.clone(),
+                };
+            faults.apply(&ai, &functions)?;
+            tasks.push(tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, gateway::router(state)).await {
+                    tracing::error!(%error, "gateway stopped");
+                }
+            }));
+
+            let clients = Clients::new(&endpoints.gateway_url(), &config.region).await;
+            if config.ai == AiMode::Mock {
+                provision::create_secret(AI_SECRET_NAME, ai.api_key(), &clients.secrets).await?;
             }
-        }));
+            let queue_urls = provision::provision(
+                &template,
+                &layout,
+                &config.root,
+                &clients,
+                config.execution_timeout_seconds,
+            )
+            .await?;
+            tasks.extend(start_event_sources(
+                &layout,
+                &queue_urls,
+                &clients,
+                &functions,
+                &config.region,
+            )?);
 
-        let clients = Clients::new(&endpoints.gateway_url(), &config.region).await;
-        if config.ai == AiMode::Mock {
-            provision::create_secret(AI_SECRET_NAME, ai.api_key(), &clients.secrets).await?;
+            let mut manifest = manifest(
+                config,
+                &layout,
+                &template,
+                queue_urls,
+                &moto_url,
+                &lambda_url,
+                identity.clone(),
+            );
+            manifest.http_api_url = http_api
+                .as_ref()
+                .map(|api| format!("{}{}", manifest.endpoint, api.base_path));
+            manifest.web_socket_url = websocket
+                .as_ref()
+                .map(|api| format!("ws://127.0.0.1:{}{}", config.gateway_port, api.base_path));
+            manifest.started_in_seconds = started.elapsed().as_secs_f64();
+            Ok::<_, LocalError>(manifest)
         }
-        let queue_urls = provision::provision(&template, &layout, &config.root, &clients).await?;
-        tasks.extend(start_event_sources(
-            &layout,
-            &queue_urls,
-            &clients,
-            &functions,
-            &config.region,
-        )?);
-
-        let mut manifest = manifest(
-            config,
-            &layout,
-            &template,
-            queue_urls,
-            &moto_url,
-            &lambda_url,
-            identity.clone(),
-        );
-        manifest.http_api_url = http_api
-            .as_ref()
-            .map(|api| format!("{}{}", manifest.endpoint, api.base_path));
-        manifest.web_socket_url = websocket
-            .as_ref()
-            .map(|api| format!("ws://127.0.0.1:{}{}", config.gateway_port, api.base_path));
-        manifest.started_in_seconds = started.elapsed().as_secs_f64();
-        Ok::<_, LocalError>(manifest)
-    }
-    .await;
+        .await;
     let manifest = match outcome {
         Ok(manifest) => manifest,
         Err(error) => {

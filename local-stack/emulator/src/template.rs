@@ -97,6 +97,42 @@ impl Template {
         })
     }
 
+    /// Sets one resource property, local only: `path` is `/`-separated keys below the
+    /// resource's `Properties` (`Environment/Variables/NARRATIX_JOB_TIMEOUT_SECONDS`). The
+    /// resource and every key above the last must exist, so a typo is an error rather than a
+    /// setting nothing reads.
+    pub fn override_property(
+        &mut self,
+        resource: &str,
+        path: &str,
+        value: &str,
+    ) -> Result<(), LocalError> {
+        let unknown =
+            |what: String| LocalError::Config(format!("override {resource}/{path}: {what}"));
+        let declared = self
+            .resources
+            .get_mut(resource)
+            .ok_or_else(|| unknown("no such resource".to_owned()))?;
+        let keys: Vec<&str> = path.split('/').filter(|key| !key.is_empty()).collect();
+        let Some((last, parents)) = keys.split_last() else {
+            return Err(unknown("an empty path".to_owned()));
+        };
+        let mut node = &mut declared.properties;
+        for key in parents {
+            node = node
+                .get_mut(*key)
+                .ok_or_else(|| unknown(format!("no {key:?}")))?;
+        }
+        let mapping = node
+            .as_mapping_mut()
+            .ok_or_else(|| unknown("the parent is not a mapping".to_owned()))?;
+        mapping.insert(
+            Yaml::String((*last).to_owned()),
+            Yaml::String(value.to_owned()),
+        );
+        Ok(())
+    }
+
     /// Resources of one type, in logical-id order.
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a str, &'a Resource)> {
         self.resources
@@ -628,6 +664,36 @@ Resources:
         let overrides = HashMap::from([("SecretArn".to_owned(), "arn:secret".to_owned())]);
         let resolver = Resolver::new(&template, &overrides, HashMap::new(), HashMap::new());
         assert!(resolver.condition("HasSecret").expect("evaluates"));
+    }
+
+    #[test]
+    fn a_local_override_sets_a_property_and_a_typo_is_an_error() {
+        let mut template = Template::parse(TEMPLATE).expect("parses");
+        template
+            .override_property("Queue", "RedrivePolicy/maxReceiveCount", "5")
+            .expect("an existing parent");
+        template
+            .override_property("Fn", "Environment/Variables/EXTRA", "1")
+            .expect("a new variable");
+        let properties = &template.resources["Queue"].properties;
+        assert_eq!(
+            properties["RedrivePolicy"]["maxReceiveCount"],
+            Yaml::String("5".into())
+        );
+        assert_eq!(
+            template.resources["Fn"].properties["Environment"]["Variables"]["EXTRA"],
+            Yaml::String("1".into())
+        );
+        for (resource, path) in [
+            ("Nope", "VisibilityTimeout"),
+            ("Queue", "Redrive/x"),
+            ("Queue", ""),
+        ] {
+            assert!(
+                template.override_property(resource, path, "1").is_err(),
+                "{resource}/{path}"
+            );
+        }
     }
 
     #[test]

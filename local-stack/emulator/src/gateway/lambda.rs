@@ -31,7 +31,12 @@ pub struct Functions {
 }
 
 /// `POST /_local/functions/{name}/fail-next`: the next `count` invocations of the function
-/// return this function error without running it.
+/// return this function error without running it — or, with `statusCode`, are refused by the
+/// Lambda service itself: the Invoke API answers that status with `errorType` as its error
+/// type (`{"statusCode": 429, "errorType": "TooManyRequestsException"}` is a throttle, which
+/// Step Functions names `Lambda.TooManyRequestsException`). With `afterRun` the function does
+/// run and its answer is replaced by the error: a worker that crashed after its work and
+/// before answering, whose SQS message therefore comes back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FailNext {
@@ -39,6 +44,20 @@ pub struct FailNext {
     pub error_type: String,
     #[serde(default = "injected_message")]
     pub error_message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<u16>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_run: bool,
+}
+
+/// What an armed failure makes of one invocation.
+enum Injected {
+    /// The runtime's error document, as if the function had failed.
+    FunctionError(Bytes),
+    /// The service's refusal: the function never runs.
+    Refused(LocalError),
+    /// The function runs; this error document replaces its answer.
+    AfterRun(Bytes),
 }
 
 fn injected_message() -> String {
@@ -97,21 +116,38 @@ impl Functions {
         self.failures().get(binary).cloned()
     }
 
-    /// Uses up one armed failure: the runtime's error document for it.
-    fn take_failure(&self, binary: &str) -> Option<Bytes> {
+    /// Uses up one armed failure.
+    fn take_failure(&self, binary: &str) -> Option<Injected> {
         let mut failures = self.failures();
         let failure = failures.get_mut(binary)?;
         failure.count = failure.count.saturating_sub(1);
-        let document = json!({
-            "errorType": failure.error_type,
-            "errorMessage": failure.error_message,
-        });
+        let injected = match failure.status_code {
+            Some(status) => Injected::Refused(LocalError::Refused {
+                status,
+                error_type: failure.error_type.clone(),
+                message: failure.error_message.clone(),
+            }),
+            None => {
+                let document = Bytes::from(
+                    json!({
+                        "errorType": failure.error_type,
+                        "errorMessage": failure.error_message,
+                    })
+                    .to_string(),
+                );
+                if failure.after_run {
+                    Injected::AfterRun(document)
+                } else {
+                    Injected::FunctionError(document)
+                }
+            }
+        };
         let remaining = failure.count;
         if remaining == 0 {
             failures.remove(binary);
         }
         tracing::info!(function = %binary, remaining, "injected failure returned");
-        Some(Bytes::from(document.to_string()))
+        Some(injected)
     }
 
     /// The binary for a FunctionName as Lambda accepts it: a name, `name:qualifier`, a full ARN
@@ -127,12 +163,29 @@ impl Functions {
     }
 
     pub async fn invoke(&self, binary: &str, payload: Bytes) -> Result<Invocation, LocalError> {
-        if let Some(error_document) = self.take_failure(binary) {
-            return Ok(Invocation {
-                payload: error_document,
-                function_error: true,
-            });
+        match self.take_failure(binary) {
+            Some(Injected::FunctionError(error_document)) => {
+                return Ok(Invocation {
+                    payload: error_document,
+                    function_error: true,
+                })
+            }
+            Some(Injected::Refused(refusal)) => return Err(refusal),
+            Some(Injected::AfterRun(error_document)) => {
+                let ran = self.run(binary, payload).await;
+                tracing::info!(function = %binary, ran = ran.is_ok(), "the function ran; its answer is replaced by the injected failure");
+                return Ok(Invocation {
+                    payload: error_document,
+                    function_error: true,
+                });
+            }
+            None => {}
         }
+        self.run(binary, payload).await
+    }
+
+    /// One invocation in the function emulator.
+    async fn run(&self, binary: &str, payload: Bytes) -> Result<Invocation, LocalError> {
         let url = format!(
             "{}/2015-03-31/functions/{binary}/invocations",
             self.emulator_url
@@ -225,6 +278,15 @@ pub async fn invoke_handler(
             }
             with_request_id(builder, Body::from(invocation.payload))
         }
+        Err(LocalError::Refused {
+            status,
+            error_type,
+            message,
+        }) => {
+            tracing::info!(function = %binary, status, error_type, "invocation refused (injected)");
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+            aws_error(status, &error_type, &message)
+        }
         Err(error) => {
             tracing::warn!(function = %binary, %error, "invocation failed in the emulator");
             aws_error(
@@ -302,6 +364,8 @@ mod tests {
                 count: 2,
                 error_type: "Storage.Unavailable".into(),
                 error_message: "injected".into(),
+                status_code: None,
+                after_run: false,
             },
         );
         for remaining in [1, 0] {
@@ -334,9 +398,36 @@ mod tests {
                 count: 5,
                 error_type: "Extract.Corrupt".into(),
                 error_message: injected_message(),
+                status_code: None,
+                after_run: false,
             },
         );
         assert_eq!(functions.clear_failures("extract"), 5);
+        assert_eq!(functions.pending_failure("extract"), None);
+    }
+
+    #[tokio::test]
+    async fn an_armed_refusal_is_a_service_error_and_the_function_does_not_run() {
+        let functions = functions();
+        functions.fail_next(
+            "extract",
+            FailNext {
+                count: 1,
+                error_type: "TooManyRequestsException".into(),
+                error_message: "Rate Exceeded.".into(),
+                status_code: Some(429),
+                after_run: false,
+            },
+        );
+        match functions.invoke("extract", Bytes::from_static(b"{}")).await {
+            Err(LocalError::Refused {
+                status, error_type, ..
+            }) => assert_eq!(
+                (status, error_type.as_str()),
+                (429, "TooManyRequestsException")
+            ),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
         assert_eq!(functions.pending_failure("extract"), None);
     }
 

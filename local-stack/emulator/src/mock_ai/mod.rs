@@ -96,6 +96,10 @@ pub struct ScriptedResponse {
     /// A 200 whose content is this text, whatever was asked: a test's own model answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    /// Answered after this long instead of the faults' latency: a provider that hangs past
+    /// the client's timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
 }
 
 /// `POST /_local/ai/script`: the next calls answer these in order.
@@ -123,6 +127,12 @@ impl AiScript {
             if response.garbage && response.content.is_some() {
                 return Err(format!(
                     "response {}: garbage or content, not both",
+                    index + 1
+                ));
+            }
+            if response.delay_ms.is_some_and(|delay| delay > 600_000) {
+                return Err(format!(
+                    "response {}: delayMs must be at most 600000",
                     index + 1
                 ));
             }
@@ -365,6 +375,7 @@ impl MockAi {
         }
         state.slide(now);
         if let Some(scripted) = state.script.pop_front() {
+            let latency = scripted.delay_ms.map_or(latency, Duration::from_millis);
             let decision = match (scripted.status, scripted.content) {
                 (200, Some(content)) => Decision::Scripted(content),
                 (200, None) => Decision::Answer {
