@@ -16,22 +16,24 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::HistoryEventType;
+use aws_sdk_sqs::types::QueueAttributeName;
 use futures_util::FutureExt;
 use narratix_domain::messages::ServerMessage;
 use narratix_domain::{FileStatus, JobStatus};
 use narratix_local::client::{
-    answered_with, scripted, AiFaults, ClientError, Incoming, Job, ScriptedResponse, StackClient,
-    Upload, UserClient,
+    answered_with, scripted, AiFaults, ClientError, FailNext, Incoming, Job, ScriptedResponse,
+    StackClient, Upload, UserClient,
 };
 use narratix_local::demo::{self, execution_arn, sample_pdfs, DemoOptions};
 use narratix_local::history::{self, HistorySummary};
 use narratix_local_emulator::Clients;
-use narratix_local_emulator::{up, AiMode, Manifest};
+use narratix_local_emulator::{up, AiMode, Manifest, PropertyOverride, RunningStack, StackConfig};
 
 use narratix_local_emulator::testing::{isolated_config, repository_root, stack_available};
 
 const ENCRYPTED_PDF: &str = "tests/fixtures/hostile/encrypted-user-aes-128.pdf";
 const LABEL_STATE: &str = "Label questions and answers";
+const EXTRACT_STATE: &str = "Extract text";
 /// A job of this suite ends well within this (the 429 hand-backs wait 1 + 5 s).
 const JOB_DEADLINE: Duration = Duration::from_secs(60);
 /// How long to listen after a final notice for a second one.
@@ -114,6 +116,38 @@ impl World {
             .set_ai_faults(&AiFaults::default())
             .await
             .expect("resetting the AI faults");
+        for function in ["extract", "label-worker"] {
+            self.stack
+                .clear_fail_next(function)
+                .await
+                .expect("disarming injected failures");
+        }
+    }
+
+    /// Messages in the label queue, visible or in flight.
+    async fn label_queue_depth(&self) -> u64 {
+        let url = self
+            .manifest
+            .queues
+            .get("LabelQueue")
+            .expect("the label queue's URL");
+        let attributes = self
+            .aws
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+            .send()
+            .await
+            .expect("GetQueueAttributes")
+            .attributes
+            .unwrap_or_default();
+        attributes
+            .values()
+            .filter_map(|count| count.parse::<u64>().ok())
+            .sum()
     }
 
     async fn item_exists(&self, pk: &str, sk: &str) -> bool {
@@ -261,8 +295,9 @@ fn assert_job_done(run: &JobRun, status: JobStatus, succeeded: u32, failed: u32)
         } => assert_eq!(
             (*notice_status, *notice_succeeded, *notice_failed),
             (status, succeeded, failed),
-            "job {}: the jobDone notice",
-            run.job_id
+            "job {}: the jobDone notice; files: {}",
+            run.job_id,
+            file_outcomes(run)
         ),
         other => panic!("job {}: expected jobDone, got {other:?}", run.job_id),
     }
@@ -272,6 +307,24 @@ fn assert_job_done(run: &JobRun, status: JobStatus, succeeded: u32, failed: u32)
         "job {}: GET /jobs/{{id}} after the final notice",
         run.job_id
     );
+}
+
+/// Each file's id, status, error and cause, for an assertion's message.
+fn file_outcomes(run: &JobRun) -> String {
+    run.job
+        .files
+        .iter()
+        .map(|file| {
+            format!(
+                "{} {:?} {} {}",
+                file.file_id,
+                file.status,
+                file.error.as_deref().unwrap_or("-"),
+                file.cause.as_deref().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn assert_file_failed(run: &JobRun, file_id: &str, error: &str) {
@@ -943,6 +996,301 @@ async fn a_stopped_execution_is_reaped(world: &World) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fault scenarios, on a stack of their own whose clocks are short (see `fault_stack_config`).
+
+/// The fault stack's label queue visibility timeout: a failed delivery comes back this soon.
+const FAULT_VISIBILITY_SECONDS: u32 = 3;
+/// The fault stack's AI client timeout.
+const FAULT_AI_TIMEOUT_MS: u32 = 1_500;
+/// The fault stack's execution timeout: every other fault scenario ends well within it.
+const FAULT_EXECUTION_TIMEOUT_SECONDS: u64 = 30;
+
+/// The e2e stack with the deployed clocks shortened, so that redelivery, dead-lettering, the
+/// AI client's timeout and the execution's timeout happen within a test's patience. Only the
+/// durations differ from the template: the same functions, queues, redrive policy and ASL.
+fn fault_stack_config(root: &std::path::Path, state_dir: &std::path::Path) -> StackConfig {
+    let mut config = isolated_config(root, state_dir);
+    config.ai = AiMode::Mock;
+    config.property_overrides = vec![PropertyOverride::new(
+        "LabelQueue",
+        "VisibilityTimeout",
+        FAULT_VISIBILITY_SECONDS,
+    )];
+    config
+        .parameters
+        .insert("AiTimeoutMs".to_owned(), FAULT_AI_TIMEOUT_MS.to_string());
+    config.execution_timeout_seconds = Some(FAULT_EXECUTION_TIMEOUT_SECONDS);
+    config
+}
+
+fn crash(count: u32, after_run: bool) -> FailNext {
+    FailNext {
+        count,
+        error_type: "Runtime.ExitError".to_owned(),
+        error_message: "RequestId: local Error: Runtime exited with error: signal: killed"
+            .to_owned(),
+        status_code: None,
+        after_run,
+    }
+}
+
+/// How many AI requests the mock answered during `body`.
+async fn ai_requests_during<F: Future<Output = JobRun>>(world: &World, body: F) -> (JobRun, u64) {
+    let before = world.stack.ai_status().await.expect("GET /_local/ai");
+    let run = body.await;
+    let after = world.stack.ai_status().await.expect("GET /_local/ai");
+    (run, after.requests - before.requests)
+}
+
+/// The worker labels the file, reports to the state machine, then dies before answering the
+/// queue: the message comes back, the redelivery finds the task no longer waiting and ends it
+/// without a second AI call or a second result.
+async fn a_worker_crash_after_its_work_is_redelivered_once(world: &World) {
+    let user = world.user("e2e-crash-after-work");
+    world
+        .stack
+        .fail_next("label-worker", &crash(1, true))
+        .await
+        .expect("arming the crash");
+    let (run, requests) = ai_requests_during(world, run_job(&user, &world.samples(1))).await;
+    let after_job = world.stack.ai_status().await.expect("GET /_local/ai");
+    assert_job_done(&run, JobStatus::Succeeded, 1, 0);
+    assert_file_is_truth(&run, "f1", &world.sample_truth(0));
+    assert_file_labeled(&run, "f1");
+    // The crashed delivery's message comes back after the visibility timeout and is ended.
+    let redelivered = Instant::now() + ANSWER_WAIT + ANSWER_WAIT;
+    while world.label_queue_depth().await > 0 {
+        assert!(
+            Instant::now() < redelivered,
+            "the crashed delivery's message was never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let after_redelivery = world.stack.ai_status().await.expect("GET /_local/ai");
+    assert_eq!(
+        (requests, after_redelivery.requests - after_job.requests),
+        (1, 0),
+        "one AI call for the file; the redelivered message made none"
+    );
+    let history = world.history(&run.job_id).await;
+    let label = history
+        .state(LABEL_STATE)
+        .unwrap_or_else(|| panic!("no {LABEL_STATE:?} in the history:\n{history}"));
+    assert_eq!((label.attempts, label.retries()), (1, 0), "{history}");
+    eprintln!(
+        "  a crash after the work: SUCCEEDED in {:.2} s, one AI call",
+        run.seconds
+    );
+}
+
+/// A worker that dies on every delivery of the file's message: after the queue's
+/// `maxReceiveCount` (3) deliveries the message is dead-lettered, the dead-letter consumer
+/// fails the waiting task with `Label.Undeliverable`, and the state machine records it
+/// without queueing the file again.
+async fn a_worker_failing_three_times_is_undeliverable(world: &World) {
+    let user = world.user("e2e-undeliverable");
+    world
+        .stack
+        .fail_next("label-worker", &crash(3, false))
+        .await
+        .expect("arming the crashes");
+    let (run, requests) = ai_requests_during(world, run_job(&user, &world.samples(1))).await;
+    assert_job_done(&run, JobStatus::Failed, 0, 1);
+    assert_file_failed(&run, "f1", "Label.Undeliverable");
+    assert_eq!(requests, 0, "no delivery reached the AI");
+    let history = world.history(&run.job_id).await;
+    let label = history
+        .state(LABEL_STATE)
+        .unwrap_or_else(|| panic!("no {LABEL_STATE:?} in the history:\n{history}"));
+    assert_eq!(
+        (label.failures_named("Label.Undeliverable"), label.attempts),
+        (1, 1),
+        "Label.Undeliverable is not retried:\n{history}"
+    );
+    eprintln!(
+        "  3 crashes: FAILED Label.Undeliverable in {:.2} s",
+        run.seconds
+    );
+}
+
+/// The provider accepts the call and never answers within the client's timeout: the file's
+/// label step fails `Label.Timeout`, is retried once, and the second call succeeds.
+async fn an_ai_hanging_past_the_client_timeout_is_retried_once(world: &World) {
+    let user = world.user("e2e-ai-hangs");
+    world
+        .stack
+        .script_ai(&[ScriptedResponse {
+            status: 200,
+            delay_ms: Some(u64::from(FAULT_AI_TIMEOUT_MS) * 3),
+            ..ScriptedResponse::default()
+        }])
+        .await
+        .expect("scripting the AI");
+    let (run, requests) = ai_requests_during(world, run_job(&user, &world.samples(1))).await;
+    assert_job_done(&run, JobStatus::Succeeded, 1, 0);
+    assert_file_is_truth(&run, "f1", &world.sample_truth(0));
+    assert_eq!(requests, 2, "the call that hung, then the one that labeled");
+    let history = world.history(&run.job_id).await;
+    let label = history
+        .state(LABEL_STATE)
+        .unwrap_or_else(|| panic!("no {LABEL_STATE:?} in the history:\n{history}"));
+    assert_eq!(
+        (label.failures_named("Label.Timeout"), label.attempts),
+        (1, 2),
+        "one Label.Timeout, one retry:\n{history}"
+    );
+    eprintln!(
+        "  the AI hangs once: SUCCEEDED in {:.2} s after one retry",
+        run.seconds
+    );
+}
+
+/// Garbage for the question and again for the repair request: `Label.InvalidResponse`, which
+/// the state machine retries once; the fresh attempt's answer is the truth.
+async fn garbage_twice_is_retried_once(world: &World) {
+    let user = world.user("e2e-garbage-twice");
+    let garbage = ScriptedResponse {
+        status: 200,
+        garbage: true,
+        ..ScriptedResponse::default()
+    };
+    world
+        .stack
+        .script_ai(&[garbage.clone(), garbage])
+        .await
+        .expect("scripting the AI");
+    let (run, requests) = ai_requests_during(world, run_job(&user, &world.samples(1))).await;
+    assert_job_done(&run, JobStatus::Succeeded, 1, 0);
+    assert_file_is_truth(&run, "f1", &world.sample_truth(0));
+    assert_eq!(
+        requests, 3,
+        "garbage, garbage for the repair, then the truth"
+    );
+    let history = world.history(&run.job_id).await;
+    let label = history
+        .state(LABEL_STATE)
+        .unwrap_or_else(|| panic!("no {LABEL_STATE:?} in the history:\n{history}"));
+    assert_eq!(
+        (
+            label.failures_named("Label.InvalidResponse"),
+            label.attempts
+        ),
+        (1, 2),
+        "one Label.InvalidResponse, one retry:\n{history}"
+    );
+    eprintln!(
+        "  garbage twice: SUCCEEDED in {:.2} s after one retry",
+        run.seconds
+    );
+}
+
+/// Lambda itself refuses the extract function twice (`TooManyRequestsException`, HTTP 429):
+/// Step Functions names it `Lambda.TooManyRequestsException` and retries it with backoff.
+async fn a_throttled_lambda_is_retried(world: &World) {
+    let user = world.user("e2e-lambda-throttled");
+    world
+        .stack
+        .fail_next(
+            "extract",
+            &FailNext {
+                count: 2,
+                error_type: "TooManyRequestsException".to_owned(),
+                error_message: "Rate Exceeded.".to_owned(),
+                status_code: Some(429),
+                after_run: false,
+            },
+        )
+        .await
+        .expect("arming the throttles");
+    let run = run_job(&user, &world.samples(1)).await;
+    assert_job_done(&run, JobStatus::Succeeded, 1, 0);
+    assert_file_is_truth(&run, "f1", &world.sample_truth(0));
+    let history = world.history(&run.job_id).await;
+    let extract = history
+        .state(EXTRACT_STATE)
+        .unwrap_or_else(|| panic!("no {EXTRACT_STATE:?} in the history:\n{history}"));
+    assert_eq!(
+        (
+            extract.failures_named("Lambda.TooManyRequestsException"),
+            extract.attempts
+        ),
+        (2, 3),
+        "two throttled attempts, then the one that extracted:\n{history}"
+    );
+    eprintln!(
+        "  a throttled Lambda: SUCCEEDED in {:.2} s after two retries",
+        run.seconds
+    );
+}
+
+/// An execution that outlives the state machine's `TimeoutSeconds` (here a file waiting for an
+/// AI that asked for two minutes' patience) ends TIMED_OUT; the reaper fails the job with
+/// `Job.TimedOut` and the owner gets one `jobFailed`.
+async fn an_execution_past_its_timeout_is_reaped(world: &World) {
+    let user = world.user("e2e-execution-timeout");
+    world
+        .stack
+        .script_ai(&[ScriptedResponse {
+            status: 429,
+            retry_after_seconds: Some(120),
+            ..ScriptedResponse::default()
+        }])
+        .await
+        .expect("scripting the AI");
+    let created = user
+        .create_and_upload(&world.samples(1))
+        .await
+        .expect("creating the job");
+    let job_id = created.job_id;
+    let mut socket = user.connect().await.expect("the WebSocket opens");
+    socket
+        .subscribe_and_confirm(&job_id, ANSWER_WAIT)
+        .await
+        .expect("subscribed");
+    let started = Instant::now();
+    user.start_job(&job_id).await.expect("the job starts");
+    let patience = Duration::from_secs(FAULT_EXECUTION_TIMEOUT_SECONDS) + JOB_DEADLINE;
+    let mut messages = socket
+        .until_final(&job_id, patience, |_| {})
+        .await
+        .unwrap_or_else(|error| panic!("job {job_id}: the reaper's notice: {error}"));
+    let seconds = started.elapsed().as_secs_f64();
+    messages.extend(socket.drain(AFTER_FINAL_QUIET).await.expect("socket open"));
+    let run = JobRun {
+        job: user.job(&job_id).await.expect("GET /jobs/{id}"),
+        job_id: job_id.to_string(),
+        messages,
+        seconds,
+    };
+    match run.final_notice() {
+        ServerMessage::JobFailed { error, .. } => {
+            assert_eq!(error, "Job.TimedOut", "the reaper names the job's end")
+        }
+        other => panic!("expected jobFailed from the reaper, got {other:?}"),
+    }
+    assert_eq!(
+        (run.job.status, run.job.error.as_deref()),
+        (JobStatus::Failed, Some("Job.TimedOut")),
+        "{:?}",
+        run.job
+    );
+    let execution = world
+        .aws
+        .sfn
+        .describe_execution()
+        .execution_arn(world.execution_arn(&run.job_id))
+        .send()
+        .await
+        .expect("DescribeExecution");
+    assert_eq!(
+        execution.status,
+        aws_sdk_sfn::types::ExecutionStatus::TimedOut,
+        "the execution itself timed out"
+    );
+    eprintln!("  an execution past its timeout: reaped, jobFailed after {seconds:.2} s");
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async fn scenario<F: Future<Output = ()>>(
     world: &World,
@@ -975,6 +1323,29 @@ async fn scenario<F: Future<Output = ()>>(
     }
 }
 
+/// Starts a stack and what the scenarios reach it with.
+async fn start(config: &StackConfig) -> (RunningStack, World) {
+    let stack = up(config).await.expect("the stack starts");
+    let manifest = stack.manifest.clone();
+    eprintln!("stack ready in {:.2} s", manifest.started_in_seconds);
+    let client = StackClient::from_manifest(&manifest).expect("the stack's client");
+    assert!(
+        client.stack.ai_url.is_some(),
+        "the manifest names the mock AI"
+    );
+    assert!(!manifest.endpoint.is_empty());
+    let world = World {
+        aws: Clients::new(&manifest.endpoint, &manifest.region).await,
+        table: manifest.table.clone().expect("a table"),
+        state_machine_arn: manifest.state_machine_arn.clone().expect("a state machine"),
+        samples: sample_pdfs(&config.root).expect("the sample PDFs"),
+        stack: client,
+        manifest,
+        root: config.root.clone(),
+    };
+    (stack, world)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn users_meet_the_whole_stack() {
     let root = repository_root();
@@ -985,24 +1356,7 @@ async fn users_meet_the_whole_stack() {
     let mut config = isolated_config(&root, state.path());
     // The fault scenarios script the mock AI.
     config.ai = AiMode::Mock;
-    let stack = up(&config).await.expect("the stack starts");
-    let manifest = stack.manifest.clone();
-    eprintln!("stack ready in {:.2} s", manifest.started_in_seconds);
-    let client = StackClient::from_manifest(&manifest).expect("the stack's client");
-    assert!(
-        client.stack.ai_url.is_some(),
-        "the manifest names the mock AI"
-    );
-    let world = World {
-        aws: Clients::new(&manifest.endpoint, &manifest.region).await,
-        table: manifest.table.clone().expect("a table"),
-        state_machine_arn: manifest.state_machine_arn.clone().expect("a state machine"),
-        samples: sample_pdfs(&root).expect("the sample PDFs"),
-        stack: client,
-        manifest,
-        root,
-    };
-    assert!(!world.manifest.endpoint.is_empty());
+    let (stack, world) = start(&config).await;
 
     let mut failures = Vec::new();
     scenario(
@@ -1084,6 +1438,58 @@ async fn users_meet_the_whole_stack() {
     .await;
 
     stack.stop().await;
+
+    // The fault scenarios, on a stack whose clocks are short.
+    let fault_state = tempfile::tempdir().expect("temp dir");
+    let fault_state_dir = std::env::var("NARRATIX_E2E_FAULT_STATE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| fault_state.path().to_path_buf());
+    let (stack, world) = start(&fault_stack_config(&world.root, &fault_state_dir)).await;
+    scenario(
+        &world,
+        "a worker crash after its work: redelivered, no second AI call or result",
+        &mut failures,
+        a_worker_crash_after_its_work_is_redelivered_once(&world),
+    )
+    .await;
+    scenario(
+        &world,
+        "a worker failing 3 times: dead-lettered, Label.Undeliverable, not retried",
+        &mut failures,
+        a_worker_failing_three_times_is_undeliverable(&world),
+    )
+    .await;
+    scenario(
+        &world,
+        "the AI hanging past the client timeout: Label.Timeout, retried once",
+        &mut failures,
+        an_ai_hanging_past_the_client_timeout_is_retried_once(&world),
+    )
+    .await;
+    scenario(
+        &world,
+        "garbage twice: Label.InvalidResponse, retried once",
+        &mut failures,
+        garbage_twice_is_retried_once(&world),
+    )
+    .await;
+    scenario(
+        &world,
+        "a Lambda answering TooManyRequestsException is retried",
+        &mut failures,
+        a_throttled_lambda_is_retried(&world),
+    )
+    .await;
+    // Last: it leaves a file waiting two minutes for the AI.
+    scenario(
+        &world,
+        "an execution past its timeout is reaped and notified",
+        &mut failures,
+        an_execution_past_its_timeout_is_reaped(&world),
+    )
+    .await;
+    stack.stop().await;
+
     assert!(
         failures.is_empty(),
         "{} scenario(s) failed:\n{}",
