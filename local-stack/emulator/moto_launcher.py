@@ -12,9 +12,15 @@
    once per state entry, so a retry reused the first attempt's token and its callback endpoint,
    which still held the failure just reported — the retry "failed" at once with the same error,
    and the worker's answer for the fresh message met a task that no longer waited.
+4. DynamoDB requests are served one at a time: moto's TransactWriteItems deep-copies each table
+   it touches while other request threads write to it, which failed with "dictionary changed
+   size during iteration" (a 500 with an HTML body) under a burst of jobs, and a transaction
+   rolled back from such a copy could drop another thread's write.
 """
+import faulthandler
 import importlib
 import os
+import signal
 import sys
 import threading
 
@@ -57,6 +63,18 @@ def eval_execution_with_a_token_per_attempt(self, env):
 
 
 StateTaskServiceCallback._eval_execution = eval_execution_with_a_token_per_attempt
+
+dynamodb_responses = importlib.import_module("moto.dynamodb.responses")
+dynamodb_call_action = dynamodb_responses.DynamoHandler.call_action
+dynamodb_lock = threading.Lock()
+
+
+def call_dynamodb_action_alone(self):
+    with dynamodb_lock:
+        return dynamodb_call_action(self)
+
+
+dynamodb_responses.DynamoHandler.call_action = call_dynamodb_action_alone
 CLIENT_USERS = [
     "component.state.exec.state_task.lambda_eval_utils",
     "component.state.exec.state_task.service.state_task_service_dynamodb",
@@ -87,5 +105,8 @@ if os.environ.get("NARRATIX_MOTO_CLIENT_CACHE", "1") != "0":
         module = importlib.import_module(PARSER + "." + name)
         if hasattr(module, "boto_client_for"):
             module.boto_client_for = cached_boto_client_for
+
+# `kill -USR1 <moto pid>` writes every thread's stack to moto's log: what a stalled stack waits on.
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 main(sys.argv[1:])

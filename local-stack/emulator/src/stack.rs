@@ -278,11 +278,10 @@ pub async fn up(config: &StackConfig) -> Result<RunningStack, LocalError> {
             wait_listening("function emulator", config.lambda_port).await?;
             tasks.extend(start_functions(config, &layout, &lambda_url, &logs));
 
-            let functions = Arc::new(Functions::new(
-                lambda_url.clone(),
-                http.clone(),
-                function_names(&layout),
-            ));
+            let functions = Arc::new(
+                Functions::new(lambda_url.clone(), http.clone(), function_names(&layout))
+                    .with_instances(instance_counts(config, &layout)),
+            );
             let state =
                 GatewayState {
                     functions: functions.clone(),
@@ -443,9 +442,9 @@ fn start_functions(
     lambda_url: &str,
     logs: &Path,
 ) -> Vec<JoinHandle<()>> {
-    const MOST_INSTANCES: usize = 32;
     let target_dir = functions::target_dir();
     let runtime_api = format!("{lambda_url}/.rt");
+    let counts = instance_counts(config, layout);
     let mut tasks = Vec::new();
     for spec in layout.functions.iter().filter(|spec| spec.present) {
         let binary = functions::binary_path(&target_dir, &spec.name);
@@ -453,17 +452,10 @@ fn start_functions(
             tracing::warn!(function = %spec.name, binary = %binary.display(), "not built; run scripts/setup-local");
             continue;
         }
-        let mapped_concurrency = spec
-            .events
-            .iter()
-            .filter_map(|(_, event)| event.pointer("/Properties/ScalingConfig/MaximumConcurrency"))
-            .filter_map(|limit| crate::template::as_text(limit).parse::<usize>().ok())
-            .max()
-            .unwrap_or(0);
-        let instances = config
-            .lambda_concurrency
-            .max(mapped_concurrency)
-            .min(MOST_INSTANCES);
+        let instances = counts
+            .get(&spec.name)
+            .copied()
+            .unwrap_or(config.lambda_concurrency);
         let log = logs.join(format!("{}.log", spec.name));
         tasks.extend(functions::start(
             spec,
@@ -548,6 +540,33 @@ fn schedules(layout: &Layout<'_>) -> Vec<Schedule> {
 }
 
 /// Every name a caller may use for a present function: its name and its logical id.
+/// Instances per present function (by binary name): at least `lambda_concurrency`, and as many
+/// as an event source mapping may run at once (up to a local cap).
+fn instance_counts(config: &StackConfig, layout: &Layout<'_>) -> HashMap<String, usize> {
+    const MOST_INSTANCES: usize = 32;
+    layout
+        .functions
+        .iter()
+        .filter(|spec| spec.present)
+        .map(|spec| {
+            let mapped_concurrency = spec
+                .events
+                .iter()
+                .filter_map(|(_, event)| {
+                    event.pointer("/Properties/ScalingConfig/MaximumConcurrency")
+                })
+                .filter_map(|limit| crate::template::as_text(limit).parse::<usize>().ok())
+                .max()
+                .unwrap_or(0);
+            let instances = config
+                .lambda_concurrency
+                .max(mapped_concurrency)
+                .min(MOST_INSTANCES);
+            (spec.name.clone(), instances)
+        })
+        .collect()
+}
+
 fn function_names(layout: &Layout<'_>) -> HashMap<String, String> {
     let mut names = HashMap::new();
     for function in layout.functions.iter().filter(|function| function.present) {

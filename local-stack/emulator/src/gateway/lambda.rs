@@ -8,7 +8,7 @@
 //! goes through (Invoke API, SQS mapping, EventBridge rules, the API emulations).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -16,6 +16,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+use tokio::sync::Semaphore;
 
 use super::GatewayState;
 use crate::error::LocalError;
@@ -28,6 +30,11 @@ pub struct Functions {
     binaries: HashMap<String, String>,
     /// Armed failures by binary name.
     failures: Mutex<HashMap<String, FailNext>>,
+    /// One permit per running instance, by binary name: an invocation waits here for a free
+    /// instance (as a burst waits for Lambda's concurrency) instead of piling up in the
+    /// function emulator, which stopped answering every function once a burst left a few
+    /// hundred invocations pending in it.
+    instances: HashMap<String, Arc<Semaphore>>,
 }
 
 /// `POST /_local/functions/{name}/fail-next`: the next `count` invocations of the function
@@ -84,7 +91,18 @@ impl Functions {
             http,
             binaries: names,
             failures: Mutex::new(HashMap::new()),
+            instances: HashMap::new(),
         }
+    }
+
+    /// How many instances of each binary run: at most that many invocations of it are sent
+    /// to the function emulator at once.
+    pub fn with_instances(mut self, counts: HashMap<String, usize>) -> Self {
+        self.instances = counts
+            .into_iter()
+            .map(|(binary, count)| (binary, Arc::new(Semaphore::new(count.max(1)))))
+            .collect();
+        self
     }
 
     fn failures(&self) -> MutexGuard<'_, HashMap<String, FailNext>> {
@@ -184,8 +202,15 @@ impl Functions {
         self.run(binary, payload).await
     }
 
-    /// One invocation in the function emulator.
+    /// One invocation in the function emulator, once an instance of the function is free.
     async fn run(&self, binary: &str, payload: Bytes) -> Result<Invocation, LocalError> {
+        let _instance =
+            match self.instances.get(binary) {
+                Some(instances) => Some(instances.clone().acquire_owned().await.map_err(|_| {
+                    LocalError::Http(format!("the instances of {binary} are gone"))
+                })?),
+                None => None,
+            };
         let url = format!(
             "{}/2015-03-31/functions/{binary}/invocations",
             self.emulator_url
