@@ -79,11 +79,19 @@ pub fn decide(question: &str) -> Decision {
     }
 }
 
+/// The model's rows by feature name, hashed once: with the character pairs a question has
+/// some hundred features, and a hash look-up is several times cheaper than a binary search
+/// of the sorted table.
+static BY_NAME: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static [f32; 12]>> =
+    std::sync::LazyLock::new(|| {
+        model::WEIGHTS
+            .iter()
+            .map(|(name, row)| (*name, row))
+            .collect()
+    });
+
 fn weights(name: &str) -> Option<&'static [f32; 12]> {
-    model::WEIGHTS
-        .binary_search_by(|(key, _)| (*key).cmp(name))
-        .ok()
-        .map(|at| &model::WEIGHTS[at].1)
+    BY_NAME.get(name).copied()
 }
 
 /// `shown` (compacted, as the features see it) found in `question` with the question's own
