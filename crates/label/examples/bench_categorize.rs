@@ -8,6 +8,9 @@
 //!   of training and never tuned on;
 //! - `heldout-posting`: `heldout-posting.tsv`, a second held-out batch written like real
 //!   postings (long, compound, a statement about the company first), never tuned on either;
+//! - `heldout-phrasing`: `heldout-phrasing.tsv`, a third held-out batch in phrasings the others
+//!   use little (numbered sub-questions, `~에 대해 기술해 주십시오`, limits in every bracket
+//!   style), written before the in-word features and the fourth training batch;
 //! - `train`: the training set itself (how well the model fits what it learned from);
 //! - `corpus`: the questions of the fixture corpus (`tests/fixtures/corpus/*.json`);
 //! - `real`: `../shared/eval/real-questions/questions.jsonl` when present (real employers'
@@ -227,6 +230,7 @@ fn main() -> std::process::ExitCode {
     for loaded in [
         tsv("heldout", &data.join("heldout.tsv")),
         tsv("heldout-posting", &data.join("heldout-posting.tsv")),
+        tsv("heldout-phrasing", &data.join("heldout-phrasing.tsv")),
         tsv("train", &data.join("train.tsv")),
         corpus(&root().join("tests/fixtures/corpus")),
     ] {

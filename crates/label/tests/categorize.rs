@@ -3,39 +3,51 @@
 use narratix_domain::Category;
 use narratix_label::offline::{categorize, decide};
 
-const MIN_HELDOUT_ACCURACY: f64 = 0.88;
+/// Floor for each held-out file, counting the second label (the bench prints the figures).
+const MIN_HELDOUT_ACCURACY: f64 = 0.90;
 
 #[test]
 fn generalises_to_the_held_out_questions() {
-    let text = include_str!("../data/questions/heldout.tsv");
-    let mut total = 0usize;
-    let mut right = 0usize;
-    let mut misses = Vec::new();
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
-        let fields: Vec<&str> = line.splitn(3, '\t').collect();
-        let [key, second, question] = fields[..] else {
-            panic!("bad line {line:?}");
-        };
-        let want = Category::from_key(key).expect("a category key");
-        let also = Category::from_key(second);
-        let got = categorize(question);
-        total += 1;
-        if got == want || Some(got) == also {
-            right += 1;
-        } else {
-            misses.push(format!("{key} → {}: {question}", got.key()));
+    for (name, text) in [
+        ("heldout.tsv", include_str!("../data/questions/heldout.tsv")),
+        (
+            "heldout-posting.tsv",
+            include_str!("../data/questions/heldout-posting.tsv"),
+        ),
+        (
+            "heldout-phrasing.tsv",
+            include_str!("../data/questions/heldout-phrasing.tsv"),
+        ),
+    ] {
+        let mut total = 0usize;
+        let mut right = 0usize;
+        let mut misses = Vec::new();
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let fields: Vec<&str> = line.splitn(3, '\t').collect();
+            let [key, second, question] = fields[..] else {
+                panic!("{name}: bad line {line:?}");
+            };
+            let want = Category::from_key(key).expect("a category key");
+            let also = Category::from_key(second);
+            let got = categorize(question);
+            total += 1;
+            if got == want || Some(got) == also {
+                right += 1;
+            } else {
+                misses.push(format!("{key} → {}: {question}", got.key()));
+            }
         }
+        let accuracy = right as f64 / total as f64;
+        assert!(total >= 90, "{name}: only {total} held-out questions");
+        assert!(
+            accuracy >= MIN_HELDOUT_ACCURACY,
+            "{name}: held-out accuracy {accuracy:.3} ({right}/{total}):\n{}",
+            misses.join("\n")
+        );
     }
-    let accuracy = right as f64 / total as f64;
-    assert!(total >= 100, "only {total} held-out questions");
-    assert!(
-        accuracy >= MIN_HELDOUT_ACCURACY,
-        "held-out accuracy {accuracy:.3} ({right}/{total}):\n{}",
-        misses.join("\n")
-    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The offline categoriser: a linear model over a question's words and topic cues, trained at
-//! build time (`build.rs`) on the questions committed in `data/questions/train.tsv`.
+//! The offline categoriser: a linear model over a question's words, the character pairs inside
+//! them and topic cues, trained at build time (`build.rs`) on the questions committed in
+//! `data/questions/train.tsv`.
 //!
 //! Each feature of [`features`] has a weight per category; a question goes to the category
 //! with the highest sum, ties to the earlier one of [`Category::ALL`], and to
@@ -59,10 +60,18 @@ pub fn decide(question: &str) -> Decision {
             best = index;
         }
     }
-    let cue = known
-        .iter()
-        .filter(|(_, row)| row[best] > 0.0)
-        .max_by(|a, b| a.1[best].total_cmp(&b.1[best]))
+    // The cue is a word or a lexicon phrase when one counted for the category: a character
+    // pair (`b:`) is quoted only when nothing longer did.
+    let counting = |pairs: bool| {
+        known
+            .iter()
+            .filter(move |(feature, row)| {
+                row[best] > 0.0 && feature.name.starts_with("b:") == pairs
+            })
+            .max_by(|a, b| a.1[best].total_cmp(&b.1[best]))
+    };
+    let cue = counting(false)
+        .or_else(|| counting(true))
         .map(|(feature, _)| as_written(question, &feature.shown));
     Decision {
         category: Category::ALL[best],
@@ -70,11 +79,19 @@ pub fn decide(question: &str) -> Decision {
     }
 }
 
+/// The model's rows by feature name, hashed once: with the character pairs a question has
+/// some hundred features, and a hash look-up is several times cheaper than a binary search
+/// of the sorted table.
+static BY_NAME: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static [f32; 12]>> =
+    std::sync::LazyLock::new(|| {
+        model::WEIGHTS
+            .iter()
+            .map(|(name, row)| (*name, row))
+            .collect()
+    });
+
 fn weights(name: &str) -> Option<&'static [f32; 12]> {
-    model::WEIGHTS
-        .binary_search_by(|(key, _)| (*key).cmp(name))
-        .ok()
-        .map(|at| &model::WEIGHTS[at].1)
+    BY_NAME.get(name).copied()
 }
 
 /// `shown` (compacted, as the features see it) found in `question` with the question's own
@@ -153,6 +170,12 @@ mod tests {
             "우리 회사에 지원한 이유를 적어 주세요.".contains(&cue),
             "{cue}"
         );
+    }
+
+    #[test]
+    fn the_cue_is_a_word_or_phrase_not_a_character_pair() {
+        assert_eq!(decide("[지원동기]").cue.as_deref(), Some("지원동기"));
+        assert_eq!(decide("성장과정 (800자)").cue.as_deref(), Some("성장과정"));
     }
 
     #[test]

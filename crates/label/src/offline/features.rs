@@ -710,8 +710,9 @@ pub struct Feature {
     pub shown: String,
 }
 
-/// The features of one question: `w:` words, `k:` lexicon concepts anywhere, `f:` concepts of
-/// the first thing asked. A concept is `NAME!` when a phrase naming the topic outright matched.
+/// The features of one question: `w:` words, `b:` the character pairs inside the words, `k:`
+/// lexicon concepts anywhere, `f:` concepts of the first thing asked. A concept is `NAME!` when
+/// a phrase naming the topic outright matched.
 pub fn features(question: &str) -> Vec<Feature> {
     let text = strip_limit(strip_marker(question));
     let (main, aside) = split_asides(text);
@@ -720,6 +721,9 @@ pub fn features(question: &str) -> Vec<Feature> {
         for word in words(part) {
             if is_instruction(&word) {
                 continue;
+            }
+            if prefix == "w" {
+                out.extend(pairs(&word));
             }
             out.push(Feature {
                 name: format!("{prefix}:{word}"),
@@ -743,6 +747,24 @@ pub fn features(question: &str) -> Vec<Feature> {
         });
     }
     out
+}
+
+/// `b:` features: each pair of neighbouring characters inside a word (`지원하게` → `지원`,
+/// `원하`, `하게`). A stem the training set has only seen inflected otherwise (`지원하시게` beside
+/// `지원하게`, `협업하며` beside `협업한`) still shares most of its pairs, so the model
+/// recognises words it was never shown whole.
+fn pairs(word: &str) -> Vec<Feature> {
+    let chars: Vec<char> = word.chars().collect();
+    chars
+        .windows(2)
+        .map(|pair| {
+            let shown: String = pair.iter().collect();
+            Feature {
+                name: format!("b:{shown}"),
+                shown,
+            }
+        })
+        .collect()
 }
 
 /// The question apart from what it says in brackets, and what it says in brackets: guidance
