@@ -63,6 +63,11 @@ impl Faults {
         if let Some(script) = &self.ai_script {
             script.validate()?;
         }
+        for (function, failure) in &self.fail_next {
+            failure
+                .validate()
+                .map_err(|problem| format!("failNext.{function}: {problem}"))?;
+        }
         Ok(())
     }
 
@@ -197,7 +202,10 @@ async fn fail_next(
     UrlPath(name): UrlPath<String>,
     body: Bytes,
 ) -> Response {
-    let failure: FailNext = match parse(&body) {
+    let failure: FailNext = match parse(&body).and_then(|failure: FailNext| {
+        failure.validate()?;
+        Ok(failure)
+    }) {
         Ok(failure) => failure,
         Err(problem) => return bad_request(&problem),
     };

@@ -67,6 +67,21 @@ enum Injected {
     AfterRun(Bytes),
 }
 
+impl FailNext {
+    /// A refusal is an HTTP error status the function never sees, so it cannot also run.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(status) = self.status_code {
+            if !(400..=599).contains(&status) {
+                return Err(format!("statusCode must be 400 to 599, not {status}"));
+            }
+            if self.after_run {
+                return Err("statusCode (the call is refused) and afterRun (the function runs) exclude each other".to_owned());
+            }
+        }
+        Ok(())
+    }
+}
+
 fn injected_message() -> String {
     "failure injected by the local stack".to_owned()
 }
@@ -309,6 +324,7 @@ pub async fn invoke_handler(
             message,
         }) => {
             tracing::info!(function = %binary, status, error_type, "invocation refused (injected)");
+            // Validated on arming: 400 to 599.
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
             aws_error(status, &error_type, &message)
         }
@@ -454,6 +470,22 @@ mod tests {
             other => panic!("expected a refusal, got {other:?}"),
         }
         assert_eq!(functions.pending_failure("extract"), None);
+    }
+
+    #[test]
+    fn a_refusal_needs_an_error_status_and_does_not_run() {
+        let refusal = |status_code, after_run| FailNext {
+            count: 1,
+            error_type: "TooManyRequestsException".into(),
+            error_message: injected_message(),
+            status_code,
+            after_run,
+        };
+        assert!(refusal(Some(429), false).validate().is_ok());
+        assert!(refusal(None, true).validate().is_ok());
+        assert!(refusal(Some(99), false).validate().is_err());
+        assert!(refusal(Some(200), false).validate().is_err());
+        assert!(refusal(Some(429), true).validate().is_err());
     }
 
     #[test]
